@@ -1,0 +1,73 @@
+/* Connect-four renderer for RL Arena.
+ *
+ * ArenaRender["connect-four"](state, element) draws one state (the array of 43
+ * numbers documented in environment.py: cell 7 * row + col, row 0 at the top)
+ * into `element` as an SVG board: red discs for the first mover (1), yellow
+ * for the second (-1), the winning four outlined. Plain browser script.
+ */
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+  var ROWS = 6, COLS = 7, CELL = 60;
+  var DIRECTIONS = [[0, 1], [1, 0], [1, 1], [1, -1]];
+
+  function svg(tag, attrs, parent) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (parent) { parent.appendChild(node); }
+    return node;
+  }
+
+  function winningCells(board) {
+    for (var row = 0; row < ROWS; row++) {
+      for (var col = 0; col < COLS; col++) {
+        var v = board[7 * row + col];
+        if (v === 0) { continue; }
+        for (var d = 0; d < DIRECTIONS.length; d++) {
+          var cells = [];
+          for (var k = 0; k < 4; k++) {
+            var r = row + k * DIRECTIONS[d][0], c = col + k * DIRECTIONS[d][1];
+            if (r < 0 || r >= ROWS || c < 0 || c >= COLS || board[7 * r + c] !== v) { break; }
+            cells.push(7 * r + c);
+          }
+          if (cells.length === 4) { return cells; }
+        }
+      }
+    }
+    return [];
+  }
+
+  function render(state, element) {
+    var board = Array.prototype.slice.call(state, 0, 42).map(Number);
+    var toMove = Number(state[42]);
+    var win = winningCells(board);
+    var full = board.every(function (v) { return v !== 0; });
+    var caption = win.length ? (board[win[0]] === 1 ? "Red wins" : "Yellow wins")
+      : full ? "Draw" : (toMove === 1 ? "Red" : "Yellow") + " to move";
+
+    var root = svg("svg", {
+      "class": "arena-c4", viewBox: "0 0 " + COLS * CELL + " " + ROWS * CELL, role: "img",
+      "aria-label": "Connect-four board: " + caption
+    });
+    svg("rect", { "class": "arena-c4-frame", x: 0, y: 0, width: COLS * CELL, height: ROWS * CELL, rx: 12 }, root);
+    board.forEach(function (value, cell) {
+      var cls = value === 1 ? "arena-c4-red" : value === -1 ? "arena-c4-yellow" : "arena-c4-hole";
+      if (win.indexOf(cell) >= 0) { cls += " arena-c4-win"; }
+      svg("circle", {
+        "class": cls, r: CELL * 0.4,
+        cx: (cell % COLS) * CELL + CELL / 2, cy: Math.floor(cell / COLS) * CELL + CELL / 2
+      }, root);
+    });
+
+    var figure = document.createElement("figure");
+    figure.className = "arena-c4-figure";
+    figure.appendChild(root);
+    var text = document.createElement("figcaption");
+    text.textContent = caption;
+    figure.appendChild(text);
+    element.replaceChildren(figure);
+  }
+
+  window.ArenaRender = window.ArenaRender || {};
+  window.ArenaRender["connect-four"] = render;
+})();

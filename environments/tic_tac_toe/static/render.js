@@ -1,0 +1,75 @@
+/* Tic-tac-toe renderer for RL Arena.
+ *
+ * ArenaRender["tic-tac-toe"](state, element) draws one state (the array of 10
+ * numbers documented in environment.py) into `element` as an SVG 3x3 grid:
+ * X for the first mover (1), O for the second (-1), the winning line
+ * highlighted. Plain browser script, no dependencies; safe to load twice.
+ */
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+  var LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]];
+  var CELL = 100;
+
+  function svg(tag, attrs, parent) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (parent) { parent.appendChild(node); }
+    return node;
+  }
+
+  function winningLine(board) {
+    for (var i = 0; i < LINES.length; i++) {
+      var a = board[LINES[i][0]];
+      if (a !== 0 && a === board[LINES[i][1]] && a === board[LINES[i][2]]) { return LINES[i]; }
+    }
+    return null;
+  }
+
+  function center(cell) {
+    return [(cell % 3) * CELL + CELL / 2, Math.floor(cell / 3) * CELL + CELL / 2];
+  }
+
+  function render(state, element) {
+    var board = Array.prototype.slice.call(state, 0, 9).map(Number);
+    var toMove = Number(state[9]);
+    var line = winningLine(board);
+    var full = board.every(function (v) { return v !== 0; });
+    var caption = line ? (board[line[0]] === 1 ? "X wins" : "O wins")
+      : full ? "Draw" : (toMove === 1 ? "X" : "O") + " to move";
+
+    var root = svg("svg", {
+      "class": "arena-ttt", viewBox: "-10 -10 320 320", role: "img",
+      "aria-label": "Tic-tac-toe board: " + caption
+    });
+    for (var k = 1; k < 3; k++) {
+      svg("line", { "class": "arena-ttt-grid", x1: k * CELL, y1: 0, x2: k * CELL, y2: 3 * CELL }, root);
+      svg("line", { "class": "arena-ttt-grid", x1: 0, y1: k * CELL, x2: 3 * CELL, y2: k * CELL }, root);
+    }
+    board.forEach(function (value, cell) {
+      var c = center(cell), r = CELL * 0.3;
+      if (value === 1) {
+        var x = svg("g", { "class": "arena-ttt-x" }, root);
+        svg("line", { x1: c[0] - r, y1: c[1] - r, x2: c[0] + r, y2: c[1] + r }, x);
+        svg("line", { x1: c[0] - r, y1: c[1] + r, x2: c[0] + r, y2: c[1] - r }, x);
+      } else if (value === -1) {
+        svg("circle", { "class": "arena-ttt-o", cx: c[0], cy: c[1], r: r }, root);
+      }
+    });
+    if (line) {
+      var from = center(line[0]), to = center(line[2]);
+      svg("line", { "class": "arena-ttt-win", x1: from[0], y1: from[1], x2: to[0], y2: to[1] }, root);
+    }
+
+    var figure = document.createElement("figure");
+    figure.className = "arena-ttt-figure";
+    figure.appendChild(root);
+    var text = document.createElement("figcaption");
+    text.textContent = caption;
+    figure.appendChild(text);
+    element.replaceChildren(figure);
+  }
+
+  window.ArenaRender = window.ArenaRender || {};
+  window.ArenaRender["tic-tac-toe"] = render;
+})();
