@@ -1,0 +1,5 @@
+import sys
+
+from run_duel.cli import main
+
+sys.exit(main())

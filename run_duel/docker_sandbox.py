@@ -1,0 +1,236 @@
+"""The Docker sandbox: one container per player per duel.
+
+The container has no network, a read-only root with a small tmpfs on /tmp, runs as the
+unprivileged ``player`` user (uid 1000) with every capability dropped and
+``no-new-privileges``, a pids limit and the game's memory and CPU limits. It is removed at the
+end whatever happened (:meth:`DockerPlayer.kill`, called by ``close`` and by the context
+manager, so also on Ctrl-C).
+
+The harness talks to us over two unix sockets in a per-container folder mounted at
+``/run/arena``: ``proto.sock`` (the protocol) and ``log.sock`` (everything the player prints).
+A unix socket needs no network, and avoids the Docker daemon's stream relay, which costs
+several times more per move. When the arena itself runs in a container, ``socket_root`` must be
+a folder mounted at the same path on the host (``ARENA_SOCKET_DIR``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import shutil
+import socket
+import tempfile
+import time
+from typing import Any
+
+from run_duel.channel import Channel, ChannelTimeout
+from run_duel.errors import ArenaError, StartupFailure
+from run_duel.sandbox import Limits, SandboxedPlayer
+
+SANDBOX_LABEL = "org.rl-arena.sandbox"
+HARNESS_IN_IMAGE = "/opt/arena/harness.py"
+PLAYER_DIR_IN_IMAGE = "/player"
+SOCKET_DIR_IN_CONTAINER = "/run/arena"
+
+
+def docker_client() -> Any:
+    """A Docker client, or an :class:`ArenaError` saying why there is none."""
+    import docker
+
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:
+        raise ArenaError(f"no Docker engine answers ({exc})") from exc
+    return client
+
+
+def docker_available() -> bool:
+    try:
+        docker_client().close()
+    except ArenaError:
+        return False
+    return True
+
+
+class DockerPlayer(SandboxedPlayer):
+    def __init__(
+        self,
+        image: str,
+        label: str,
+        limits: Limits,
+        *,
+        client: Any = None,
+        socket_root: str | None = None,
+        labels: dict[str, str] | None = None,
+        pull_missing: bool = False,
+    ) -> None:
+        super().__init__(label, limits)
+        self.image = image
+        self._client = client
+        self._socket_root = socket_root or os.environ.get("ARENA_SOCKET_DIR") or None
+        self._labels = {SANDBOX_LABEL: "player", **(labels or {})}
+        # With a registry, a worker pulls a player image it has not seen yet.
+        self._pull_missing = pull_missing
+        self._container: Any = None
+        self._folder: str | None = None
+        self._listeners: dict[str, socket.socket] = {}
+        self._connections: list[socket.socket] = []
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = docker_client()
+        return self._client
+
+    def launch(self) -> None:
+        import docker.errors
+
+        self._folder = tempfile.mkdtemp(prefix="arena-sock-", dir=self._socket_root)
+        os.chmod(self._folder, 0o711)  # the player's uid may reach the sockets, not list them
+        for name in ("proto", "log"):
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            path = os.path.join(self._folder, f"{name}.sock")
+            listener.bind(path)
+            os.chmod(path, 0o777)
+            listener.listen(1)
+            self._listeners[name] = listener
+        limits = self.limits
+        try:
+            if self._pull_missing and not _has_image(self.client, self.image):
+                self.client.images.pull(self.image)
+            self._container = self.client.containers.create(
+                self.image,
+                command=[
+                    "python3",
+                    HARNESS_IN_IMAGE,
+                    "--socket-dir",
+                    SOCKET_DIR_IN_CONTAINER,
+                    "--state-dtype",
+                    limits.state_dtype,
+                ],
+                working_dir=PLAYER_DIR_IN_IMAGE,
+                user="1000:1000",
+                environment={
+                    "HOME": "/tmp",
+                    "TMPDIR": "/tmp",
+                    "PYTHONUNBUFFERED": "1",
+                    "PYTHONDONTWRITEBYTECODE": "1",
+                    "OMP_NUM_THREADS": str(max(1, int(limits.cpus))),
+                    "OPENBLAS_NUM_THREADS": str(max(1, int(limits.cpus))),
+                    "MKL_NUM_THREADS": str(max(1, int(limits.cpus))),
+                },
+                network_mode="none",
+                read_only=True,
+                tmpfs={"/tmp": f"rw,nosuid,nodev,size={limits.tmpfs},mode=1777"},
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
+                pids_limit=limits.pids,
+                mem_limit=limits.memory_bytes,
+                memswap_limit=limits.memory_bytes,  # no swap: the limit is the limit
+                nano_cpus=int(limits.cpus * 1e9),
+                volumes={self._folder: {"bind": SOCKET_DIR_IN_CONTAINER, "mode": "rw"}},
+                labels=self._labels,
+                detach=True,
+            )
+            self._container.start()
+        except docker.errors.ImageNotFound as exc:
+            self.kill()
+            raise ArenaError(f"no player image {self.image!r}: build it first") from exc
+        except docker.errors.DockerException as exc:
+            self.kill()
+            raise ArenaError(f"Docker could not start {self.label}: {exc}") from exc
+
+    def _connect(self, deadline: float) -> Channel:
+        # The harness connects to the log first, then to the protocol. While we wait we also
+        # watch the container: a player that dies at once must not cost the whole deadline.
+        pending = dict(self._listeners)
+        accepted: dict[str, socket.socket] = {}
+        next_check = time.monotonic() + 0.5
+        while pending:
+            now = time.monotonic()
+            if now >= deadline:
+                raise ChannelTimeout
+            ready, _, _ = select.select(
+                list(pending.values()), (), (), min(deadline, next_check) - now
+            )
+            for name, listener in list(pending.items()):
+                if listener in ready:
+                    accepted[name], _ = listener.accept()
+                    self._connections.append(accepted[name])
+                    del pending[name]
+            if pending and time.monotonic() >= next_check:
+                next_check = time.monotonic() + 0.5
+                if self._exited():
+                    raise StartupFailure(
+                        f"failed to start: {self.exit_summary()}", log_tail=self._container_logs()
+                    )
+        proto, log = accepted["proto"], accepted["log"]
+        return Channel(proto.fileno(), proto.fileno(), log.fileno(), self.log)
+
+    def _exited(self) -> bool:
+        try:
+            self._container.reload()
+        except Exception:
+            return True
+        return self._container.status in ("exited", "dead")
+
+    def _container_logs(self) -> str:
+        try:
+            return self._container.logs(tail=40).decode("utf-8", "replace")
+        except Exception:
+            return ""
+
+    def exit_summary(self) -> str:
+        container = self._container
+        if container is None:
+            return "was not running"
+        try:
+            status = container.wait(timeout=2)
+            container.reload()
+        except Exception:
+            return "closed its connection to the arena"
+        state = container.attrs.get("State", {})
+        code = status.get("StatusCode", state.get("ExitCode"))
+        if state.get("OOMKilled"):
+            return f"was killed for using more than its memory limit ({self.limits.memory})"
+        if code == 137:
+            return "was killed (SIGKILL)"
+        return f"exited with code {code}"
+
+    def kill(self) -> None:
+        container, self._container = self._container, None
+        if container is not None:
+            # Already gone is fine; a real leftover is swept by its label.
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+        for sock in [*self._connections, *self._listeners.values()]:
+            sock.close()
+        self._connections.clear()
+        self._listeners.clear()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+
+def _has_image(client: Any, image: str) -> bool:
+    import docker.errors
+
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def remove_leftover_containers(client: Any = None) -> int:
+    """Remove the sandbox containers a dead process left behind (they carry our label).
+
+    Only for a moment when no duel runs on this Docker engine (start-up, tests).
+    """
+    client = client or docker_client()
+    leftovers = client.containers.list(all=True, filters={"label": SANDBOX_LABEL})
+    for container in leftovers:
+        container.remove(force=True)
+    return len(leftovers)

@@ -1,0 +1,117 @@
+"""One match between two player handles, exactly as the 2019 arena played it (GAMES.md).
+
+The engine works on the fast :class:`environments.Game`; states travel as plain lists, so the
+only numpy arrays ever built are the ones a player receives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from environments import Game, InvalidActionError
+from run_duel.errors import ArenaError, PlayerFailure
+from run_duel.players import PlayerHandle
+
+PLAYER_1_WIN = "PLAYER_1_WIN"
+PLAYER_2_WIN = "PLAYER_2_WIN"
+DRAW = "DRAW"
+PLAYER_1_ERROR = "PLAYER_1_ERROR"
+PLAYER_2_ERROR = "PLAYER_2_ERROR"
+OTHER_ERROR = "OTHER_ERROR"
+
+LOG_TAIL_CHARS = 1500
+
+
+def plain_number(value: float) -> int | float:
+    """Scores are sums of rewards; the original records them as integers when they are."""
+    return int(value) if float(value).is_integer() else value
+
+
+def error_message(handle: PlayerHandle, failure: PlayerFailure, where: str = "") -> str:
+    """ "player 2 timed out after 10 s in step() of match 37", then the end of its log."""
+    message = f"{handle.label} {failure.summary}{where}"
+    tail = failure.log_tail.strip()
+    if tail:
+        message += f"\n--- last lines of {handle.label}'s log ---\n{tail[-LOG_TAIL_CHARS:]}"
+    return message
+
+
+def play_match(
+    game: Game,
+    player_1: PlayerHandle,
+    player_2: PlayerHandle,
+    *,
+    player_1_starts: bool = True,
+    match_number: int = 1,
+) -> dict[str, Any]:
+    """Play one match and return its record (``result``, ``error_msg``, scores, ``states``...).
+
+    Never raises for what a player does: a player's failure is recorded as that player's
+    error, anything else (:class:`ArenaError` or a bug of ours) as ``OTHER_ERROR``; the scores
+    reached so far are kept.
+    """
+    handles = (player_1, player_2) if player_1_starts else (player_2, player_1)
+    first_is_player_1 = player_1_starts
+    latest = [0.0, 0.0]  # reward of each one's latest move, index 0 = first mover
+    totals = [0.0, 0.0]
+    started = [False, False]
+    game.reset()
+    states = [game.state()]
+    result = error_msg = None
+    acting, method = 0, "start"
+    try:
+        while True:
+            handle = handles[acting]
+            valid_actions = game.legal_actions()
+            if started[acting]:
+                method = "step"
+                action = handle.step(states[-1], valid_actions, latest[acting] - latest[1 - acting])
+            else:
+                method = "start"
+                started[acting] = True
+                action = handle.start(states[-1], valid_actions)
+            try:
+                reward = game.play(action)
+            except InvalidActionError as exc:
+                raise PlayerFailure(
+                    f"chose action {action}, which is not valid: {exc.reason},"
+                ) from exc
+            latest[acting] = reward
+            totals[acting] += reward
+            states.append(game.state())
+            if game.done:
+                break
+            acting = 1 - acting
+        mover, final = acting, states[-1]
+        method = "end"
+        for acting in (0, 1):
+            own = latest[acting]
+            handles[acting].end(final, own if acting == mover else own - latest[mover])
+    except PlayerFailure as failure:
+        guilty_is_player_1 = (acting == 0) == first_is_player_1
+        result = PLAYER_1_ERROR if guilty_is_player_1 else PLAYER_2_ERROR
+        error_msg = error_message(
+            handles[acting], failure, f" in {method}() of match {match_number}"
+        )
+    except Exception as exc:  # ArenaError or a bug of ours: never the participant's fault
+        result = OTHER_ERROR
+        kind = "" if isinstance(exc, ArenaError) else f"{type(exc).__name__}: "
+        error_msg = f"arena error in {method}() of match {match_number}: {kind}{exc}"
+
+    first_score = totals[0] - totals[1]
+    player_1_score = first_score if first_is_player_1 else -first_score
+    if result is None:
+        if player_1_score > 0:
+            result = PLAYER_1_WIN
+        elif player_1_score < 0:
+            result = PLAYER_2_WIN
+        else:
+            result = DRAW
+    return {
+        "result": result,
+        "error_msg": error_msg,
+        "player_1_score": plain_number(player_1_score),
+        "player_2_score": plain_number(-player_1_score),
+        "first_player": "PLAYER_1" if first_is_player_1 else "PLAYER_2",
+        "states": states,
+    }

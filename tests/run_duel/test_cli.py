@@ -1,0 +1,132 @@
+"""The dev kit, run as a participant runs it: python -m run_duel ..."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+
+from tests.conftest import EXAMPLE_PLAYERS, ROOT
+
+RANDOM = str(EXAMPLE_PLAYERS / "random")
+DUMMY = str(EXAMPLE_PLAYERS / "dummy")
+
+
+def run_cli(*args, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "run_duel", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_it_prints_the_duel_json(tmp_path):
+    result = run_cli(
+        "-e", "connect-four", "-1", RANDOM, "-2", DUMMY, "-n", "4", "--sandbox", "process"
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["num_matches"] == 4 and len(record["matches"]) == 4
+    assert "player 1 won" in result.stderr
+
+
+def test_it_writes_the_json_to_a_file_and_reads_zips(tmp_path):
+    archive = tmp_path / "random.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(EXAMPLE_PLAYERS / "random" / "player.py", "my_bot/player.py")
+    output = tmp_path / "duel.json"
+    result = run_cli(
+        "-e",
+        "quarto",
+        "-1",
+        str(archive),
+        "-2",
+        DUMMY,
+        "-n",
+        "2",
+        "--sandbox",
+        "process",
+        "-o",
+        str(output),
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(output.read_text())["environment"] == "quarto"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["-e", "chess", "-1", RANDOM, "-2", RANDOM],
+            "unknown game 'chess': choose one of connect-four, quarto, tic-tac-toe",
+        ),
+        (["-e", "quarto", "-1", str(EXAMPLE_PLAYERS), "-2", RANDOM], "player 1: "),
+        (
+            ["-e", "quarto", "-1", RANDOM, "-2", "/nonexistent/bot"],
+            "player 2: /nonexistent/bot is neither",
+        ),
+        (["-e", "quarto", "-1", RANDOM, "-2", RANDOM, "-n", "0"], "--matches must be at least 1"),
+    ],
+)
+def test_it_rejects_bad_input_in_one_line(args, message):
+    result = run_cli(*args, "--sandbox", "process")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_it_rejects_an_unreadable_zip(tmp_path):
+    bad = tmp_path / "bot.zip"
+    bad.write_bytes(b"this is no zip")
+    result = run_cli("-e", "quarto", "-1", str(bad), "-2", RANDOM, "--sandbox", "process")
+    assert result.returncode == 2
+    assert "player 1: bot.zip is not a readable zip file" in result.stderr
+
+
+@pytest.mark.docker
+def test_it_runs_folders_in_docker_and_cleans_up_on_ctrl_c(docker_client, no_leftover_containers):
+    done = run_cli(
+        "-e", "tic-tac-toe", "-1", RANDOM, "-2", DUMMY, "-n", "10", "--sandbox", "docker"
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["player_1_errors"] == 0
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "run_duel",
+            "-e",
+            "connect-four",
+            "-1",
+            str(EXAMPLE_PLAYERS / "minimax"),
+            "-2",
+            str(EXAMPLE_PLAYERS / "minimax"),
+            "--sandbox",
+            "docker",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    from run_duel.docker_sandbox import SANDBOX_LABEL
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if len(docker_client.containers.list(filters={"label": SANDBOX_LABEL})) >= 2:
+            break
+        time.sleep(0.2)
+    time.sleep(1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr
