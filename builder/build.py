@@ -1,0 +1,131 @@
+"""A submission zip to a runnable player: the whole build of a revision, without Django.
+
+The outcome says whose fault a failure is. The submission's (a bad zip, a requirement that
+does not install, a build past its deadline) is final and its message is for the
+participant; the arena's (Docker unreachable, the base image missing) is worth another try.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from builder.dependencies import Dependencies, resolve_dependencies
+from builder.image import (
+    ArenaBuildError,
+    BuildError,
+    BuildSettings,
+    build_player_image,
+    connect_docker,
+    push_image,
+)
+from builder.submission import SubmissionError, ZipLimits, unpack_submission
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """What became of a build: an image name, or an error of the submission or of the arena."""
+
+    image_name: str = ""
+    log: str = ""
+    error: str = ""  # the submission cannot be built; for the participant
+    arena_error: str = ""  # the arena failed; try again later
+
+    @property
+    def built(self) -> bool:
+        return bool(self.image_name) and not (self.error or self.arena_error)
+
+
+def build_submission(
+    zip_path: str | Path,
+    tag: str,
+    settings: BuildSettings,
+    limits: ZipLimits | None = None,
+    *,
+    client: Any = None,
+    on_output: Callable[[str], None] | None = None,
+    push: bool = False,
+) -> BuildOutcome:
+    """Unpack the zip, work out its dependencies and build image ``tag`` (then push it).
+
+    The log starts with the dependency notes, then the build output. Without ``client`` a
+    Docker client is made (and closed) here. Exceptions of ``on_output`` propagate: that is
+    how the caller stops a build it no longer owns.
+    """
+    with tempfile.TemporaryDirectory(prefix="arena-build-") as work:
+        try:
+            folder = unpack_submission(zip_path, Path(work) / "player", limits)
+            dependencies = resolve_dependencies(folder)
+        except SubmissionError as exc:
+            return BuildOutcome(log=f"arena: {exc}\n", error=str(exc))
+        notes = dependency_notes(dependencies)
+        own_client = client is None
+        try:
+            if own_client:
+                client = connect_docker()
+            built = build_player_image(
+                client,
+                folder,
+                tag,
+                settings,
+                dependencies=dependencies.requirements,
+                on_output=on_output,
+            )
+            pushed = push_image(client, tag, on_output) if push else ""
+        except ArenaBuildError as exc:
+            return BuildOutcome(log=notes + exc.log, arena_error=str(exc))
+        except BuildError as exc:
+            return BuildOutcome(log=notes + exc.log, error=str(exc))
+        finally:
+            if own_client and client is not None:
+                client.close()
+    return BuildOutcome(image_name=built.tag, log=notes + built.log + pushed)
+
+
+def unpack_for_process(
+    zip_path: str | Path, folder: str | Path, limits: ZipLimits | None = None
+) -> BuildOutcome:
+    """The process sandbox's "image": the submission unpacked into ``folder`` (replaced).
+
+    Nothing is installed: such players run with the arena's own Python, which has numpy.
+    """
+    folder = Path(folder)
+    with tempfile.TemporaryDirectory(prefix="arena-build-", dir=_existing_parent(folder)) as work:
+        # Unpacked beside the destination and moved in one step: a retried build never
+        # leaves a half-written folder where a running duel looks.
+        try:
+            unpacked = unpack_submission(zip_path, Path(work) / "player", limits)
+            dependencies = resolve_dependencies(unpacked)
+        except SubmissionError as exc:
+            return BuildOutcome(log=f"arena: {exc}\n", error=str(exc))
+        notes = dependency_notes(dependencies)
+        if dependencies.requirements is not None:
+            notes += (
+                "arena: the dependencies are not installed: players run as local processes "
+                "with the arena's own Python (the process sandbox), which has numpy\n"
+            )
+        if folder.exists():
+            shutil.rmtree(folder)
+        unpacked.rename(folder)
+    return BuildOutcome(image_name=str(folder), log=notes + f"arena: unpacked into {folder}\n")
+
+
+def dependency_notes(dependencies: Dependencies) -> str:
+    lines = [f"arena: {note}" for note in dependencies.notes]
+    if dependencies.requirements is not None:
+        lines += ["arena: requirements to install:"]
+        lines += [
+            f"    {line}"
+            for line in dependencies.requirements.splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+    return "\n".join(lines) + "\n\n"
+
+
+def _existing_parent(folder: Path) -> Path:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return folder.parent

@@ -1,0 +1,147 @@
+"""Typed readers of environment variables for the settings.
+
+A bad value stops the process at start-up with a message naming the variable, what was
+wrong and an example, instead of failing later in a worker.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    return None if value is None else value.strip()
+
+
+def env_str(name: str, default: str = "") -> str:
+    value = _raw(name)
+    return default if value is None else value
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in TRUE:
+        return True
+    if value.lower() in FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean: use true or false")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a whole number, e.g. {default}"
+        ) from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is below its minimum, {minimum}")
+    return number
+
+
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number, e.g. {default}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is below its minimum, {minimum}")
+    return number
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    value = _raw(name)
+    if value is None:
+        return list(default or [])
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default).lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(choices)}")
+    return value
+
+
+def env_path(name: str, default: Path | None) -> Path | None:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    return Path(value).expanduser()
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    engine: str
+    name: str
+    user: str = ""
+    password: str = ""
+    host: str = ""
+    port: str = ""
+
+    def django(self) -> dict[str, object]:
+        config: dict[str, object] = {"ENGINE": self.engine, "NAME": self.name}
+        if self.engine.endswith("postgresql"):
+            config.update(
+                USER=self.user,
+                PASSWORD=self.password,
+                HOST=self.host,
+                PORT=self.port,
+                CONN_MAX_AGE=60,
+                CONN_HEALTH_CHECKS=True,
+            )
+        else:
+            # Several processes (web, worker) share one SQLite file in the embedded mode.
+            config["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+        return config
+
+
+def env_database(name: str, default: str) -> DatabaseUrl:
+    """``postgres://user:password@host:5432/name`` or ``sqlite:///path/to/file.sqlite3``."""
+    value = env_str(name, default)
+    parts = urlsplit(value)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if value.startswith("sqlite:////"):
+            path = "/" + path.lstrip("/")
+        elif path.startswith("/"):
+            path = path[1:]
+        if not path:
+            raise ImproperlyConfigured(
+                f"{name}={value!r} names no file: e.g. sqlite:///var/arena.sqlite3"
+            )
+        return DatabaseUrl("django.db.backends.sqlite3", path)
+    if parts.scheme in ("postgres", "postgresql"):
+        database = unquote(parts.path.lstrip("/"))
+        if not database:
+            raise ImproperlyConfigured(
+                f"{name}={value!r} names no database: e.g. postgres://arena@db:5432/arena"
+            )
+        return DatabaseUrl(
+            "django.db.backends.postgresql",
+            database,
+            unquote(parts.username or ""),
+            unquote(parts.password or ""),
+            parts.hostname or "",
+            str(parts.port or ""),
+        )
+    raise ImproperlyConfigured(
+        f"{name}={value!r}: use postgres://user:password@host:5432/name or sqlite:///path"
+    )

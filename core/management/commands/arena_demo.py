@@ -1,0 +1,177 @@
+"""The embedded demo: the whole arena on one machine, no server software needed.
+
+Loads the games, submits the example players (and a broken one), builds and validates
+them, runs a tournament per game with its progress, prints the leaderboards, then serves
+the site on 127.0.0.1:8000 (unless --no-serve).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from core.games import load_games
+from core.models import Competitor, Environment, Revision, User
+
+EXAMPLES = Path(settings.BASE_DIR) / "example_players"
+# (owner, competitor name, folder, games)
+ENTRANTS = [
+    ("ada", "minimax", EXAMPLES / "minimax", None),
+    ("grace", "random", EXAMPLES / "random", None),
+    ("alan", "dummy", EXAMPLES / "dummy", None),
+    ("mallory", "broken", EXAMPLES / "hostile" / "import_error", ["tic-tac-toe"]),
+]
+DEMO_PASSWORD = "arena-demo"
+
+
+def zip_folder(folder: Path) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.write(path, path.relative_to(folder).as_posix())
+    return SimpleUploadedFile(
+        f"{folder.name}.zip", buffer.getvalue(), content_type="application/zip"
+    )
+
+
+class Command(BaseCommand):
+    help = "Run the embedded demo: submissions, builds, validation, tournaments, leaderboards."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="stop after the leaderboards")
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="where to serve the site")
+
+    def handle(self, *args, **options):
+        from duel_runner.sandboxes import sandbox_kind
+
+        if settings.CELERY_BROKER_URL:
+            raise CommandError("the demo runs without a broker: unset CELERY_BROKER_URL")
+        try:
+            kind = sandbox_kind()
+        except Exception as exc:
+            raise CommandError(str(exc)) from exc
+        if kind == "process":
+            self.stdout.write(
+                self.style.WARNING(
+                    "No Docker engine answers: players run as local processes, WITHOUT isolation. "
+                    "Fine for the example players; start Docker to sandbox real submissions."
+                )
+            )
+        self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}; sandbox: {kind}")
+        call_command("migrate", verbosity=0, interactive=False)
+        load_games()
+        self.submit_examples()
+        for environment in Environment.objects.filter(active=True):
+            self.run_tournament(environment)
+        for environment in Environment.objects.filter(active=True):
+            self.print_leaderboard(environment)
+        if not options["no_serve"]:
+            self.stdout.write(
+                f"\nServing on http://{options['addr']}/ : the games and their leaderboards, "
+                "every duel and its replays. Sign up to submit your own agent, or log in as "
+                f"ada@example.com / {DEMO_PASSWORD} (also the admin, at /admin/). "
+                "Ctrl-C stops it."
+            )
+            call_command("runserver", options["addr"], use_reloader=False)
+
+    def submit_examples(self) -> None:
+        from core.submissions import submit_revision
+
+        self.stdout.write("\nSubmissions (build, then validation by self-play):")
+        for owner_name, name, folder, games in ENTRANTS:
+            owner, created = User.objects.get_or_create(
+                email=f"{owner_name}@example.com",
+                defaults={
+                    "username": owner_name,
+                    "is_staff": owner_name == "ada",
+                    "is_superuser": owner_name == "ada",
+                },
+            )
+            if created:
+                owner.set_password(DEMO_PASSWORD)
+                owner.save()
+            for environment in Environment.objects.filter(active=True):
+                if games and environment.slug not in games:
+                    continue
+                competitor, _ = Competitor.objects.get_or_create(
+                    environment=environment, name=name, defaults={"owner": owner, "is_public": True}
+                )
+                if competitor.revisions.exists():
+                    revision = competitor.revisions.first()
+                else:
+                    self.stdout.write(f"  {environment.slug:<13} {name:<8} ...", ending="")
+                    self.stdout.flush()
+                    revision = submit_revision(competitor, zip_folder(folder))
+                    revision.refresh_from_db()
+                self.stdout.write(f"\r  {environment.slug:<13} {name:<8} {self.describe(revision)}")
+
+    def describe(self, revision: Revision) -> str:
+        if revision.image_state == Revision.IMAGE_FAILED:
+            return self.style.ERROR(f"build failed: {revision.image_error}")
+        if revision.test_state == Revision.TEST_FAILED:
+            first_line = revision.test_error.splitlines()[0] if revision.test_error else ""
+            return self.style.WARNING(f"rejected: {first_line}")
+        if revision.test_state == Revision.TEST_COMPLETED:
+            return self.style.SUCCESS("valid")
+        return f"{revision.image_state.lower()}, {revision.test_state.lower()}"
+
+    def run_tournament(self, environment: Environment) -> None:
+        from duel_runner.tasks import run_duel_task
+        from tournament_manager.services import duel_length, schedule_tournament
+
+        tournament = schedule_tournament(environment, send=False) or environment.tournaments.first()
+        if tournament is None:
+            self.stdout.write(
+                f"\n{environment.name}: fewer than two valid competitors, no tournament"
+            )
+            return
+        self.stdout.write(
+            f"\n{environment.name}, edition {tournament.edition}: {tournament.duels_total} duels "
+            f"of {duel_length(environment)} matches"
+        )
+        for link in tournament.tournamentduel_set.select_related(
+            "duel__revision_1__competitor", "duel__revision_2__competitor"
+        ):
+            duel = link.duel
+            run_duel_task(duel.pk)
+            duel.refresh_from_db()
+            tournament.refresh_from_db()
+            done, total = tournament.duels_done, tournament.duels_total
+            bar = "#" * (20 * done // total) + "." * (20 - 20 * done // total)
+            self.stdout.write(
+                f"  [{bar}] {done}/{total}  {duel.revision_1.competitor.name} vs "
+                f"{duel.revision_2.competitor.name}: {duel.result or duel.state.lower()} "
+                f"({duel.player_1_wins}-{duel.draws}-{duel.player_2_wins})"
+            )
+            sys.stdout.flush()
+
+    def print_leaderboard(self, environment: Environment) -> None:
+        tournament = environment.tournaments.first()
+        if tournament is None:
+            return
+        self.stdout.write(
+            f"\n{environment.name} leaderboard "
+            f"(edition {tournament.edition}, {tournament.state.lower()})"
+        )
+        self.stdout.write(
+            f"  {'rank':>4}  {'competitor':<12} {'points':>6} {'W-D-L':>9} "
+            f"{'score':>8} {'rating':>7}"
+        )
+        participants = tournament.participants.select_related("revision__competitor").order_by(
+            "rank", "pk"
+        )
+        for p in participants:
+            wdl = f"{p.wins}-{p.draws}-{p.losses}"
+            rating = f"{p.rating:.1f}" if p.rating is not None else "-"
+            self.stdout.write(
+                f"  {p.rank or '-':>4}  {p.revision.competitor.name:<12} {p.points:>6} {wdl:>9} "
+                f"{p.total_score:>8g} {rating:>7}"
+            )

@@ -1,0 +1,307 @@
+"""The arena's data: games, people, their submissions, tournaments and duels.
+
+Every step of the flow (DESIGN.md) is a state change of one of these rows, made in a
+transaction, so a step can be retried after a crash without running twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Environment(models.Model):
+    """A game, mirrored from ``environments/<game>/info.yml`` (``manage.py load_games``)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, help_text="Markdown")
+    rules_version = models.PositiveIntegerField(default=1)
+    num_matches = models.PositiveIntegerField(help_text="duel length")
+    memory = models.CharField(max_length=20)
+    cpus = models.FloatField(default=1.0)
+    startup_timeout = models.FloatField()
+    move_timeout = models.FloatField()
+    state_dtype = models.CharField(max_length=20)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArenaUserManager(UserManager):
+    def _create_user(self, username, email, password, **extra_fields):  # type: ignore[override]
+        if not email:
+            raise ValueError("an email address is required")
+        return super()._create_user(username, self.normalize_email(email), password, **extra_fields)
+
+
+class User(AbstractUser):
+    """Logs in with the email address; the username is the public name."""
+
+    email = models.EmailField("email address", unique=True)
+    github_username = models.CharField(max_length=39, blank=True)
+    team = models.CharField(max_length=100, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    objects = ArenaUserManager()
+
+
+class Competitor(models.Model):
+    """A user's line of submissions for one game."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="competitors"
+    )
+    environment = models.ForeignKey(
+        Environment, on_delete=models.PROTECT, related_name="competitors"
+    )
+    name = models.SlugField(max_length=60)
+    is_public = models.BooleanField(default=False, help_text="source and logs visible to everyone")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["environment", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "name"], name="unique_competitor_name_per_game"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.environment.slug})"
+
+    def latest_valid_revision(self) -> Revision | None:
+        return (
+            self.revisions.filter(test_state=Revision.TEST_COMPLETED).order_by("-version").first()
+        )
+
+
+def submission_path(revision: Revision, filename: str) -> str:
+    competitor = revision.competitor
+    unique = uuid.uuid4().hex[:8]  # a re-upload never overwrites a stored zip
+    folder = f"submissions/{competitor.environment.slug}/{competitor.name}"
+    return f"{folder}/{revision.version}-{unique}.zip"
+
+
+class Revision(models.Model):
+    """One submitted zip of a competitor, with its image, validation and publication."""
+
+    IMAGE_SCHEDULED = "IMAGE_SCHEDULED"
+    IMAGE_RUNNING = "IMAGE_RUNNING"
+    IMAGE_COMPLETED = "IMAGE_COMPLETED"
+    IMAGE_FAILED = "IMAGE_FAILED"
+    IMAGE_STATES = [
+        (s, s.split("_")[1].lower())
+        for s in (IMAGE_SCHEDULED, IMAGE_RUNNING, IMAGE_COMPLETED, IMAGE_FAILED)
+    ]
+
+    TEST_PENDING = "TEST_PENDING"  # waiting for its image
+    TEST_SCHEDULED = "TEST_SCHEDULED"
+    TEST_RUNNING = "TEST_RUNNING"
+    TEST_COMPLETED = "TEST_COMPLETED"
+    TEST_FAILED = "TEST_FAILED"
+    TEST_STATES = [
+        (s, s.split("_")[1].lower())
+        for s in (TEST_PENDING, TEST_SCHEDULED, TEST_RUNNING, TEST_COMPLETED, TEST_FAILED)
+    ]
+
+    PUBLISH_SCHEDULED = "PUBLISH_SCHEDULED"
+    PUBLISH_COMPLETED = "PUBLISH_COMPLETED"
+    PUBLISH_FAILED = "PUBLISH_FAILED"
+    PUBLISH_SKIPPED = "PUBLISH_SKIPPED"
+    PUBLISH_STATES = [
+        (s, s.split("_")[1].lower())
+        for s in (PUBLISH_SCHEDULED, PUBLISH_COMPLETED, PUBLISH_FAILED, PUBLISH_SKIPPED)
+    ]
+
+    competitor = models.ForeignKey(Competitor, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    zip_file = models.FileField(upload_to=submission_path, max_length=300)
+    created = models.DateTimeField(default=timezone.now)
+
+    image_state = models.CharField(max_length=20, choices=IMAGE_STATES, default=IMAGE_SCHEDULED)
+    image_name = models.CharField(max_length=200, blank=True)
+    image_log = models.TextField(blank=True)
+    image_error = models.TextField(blank=True)
+
+    test_state = models.CharField(max_length=20, choices=TEST_STATES, default=TEST_PENDING)
+    test_error = models.TextField(blank=True)
+    test_log_1 = models.TextField(blank=True, help_text="player log of the first copy")
+    test_log_2 = models.TextField(blank=True, help_text="player log of the second copy")
+    test_duel = models.JSONField(null=True, blank=True, help_text="counters of the self-play duel")
+
+    publish_state = models.CharField(
+        max_length=20, choices=PUBLISH_STATES, default=PUBLISH_SCHEDULED
+    )
+    publish_url = models.URLField(blank=True, max_length=500)
+    publish_error = models.TextField(blank=True)
+
+    # Who works on it now, and their last sign of life: finds work whose worker died.
+    worker = models.CharField(max_length=200, blank=True)
+    claim = models.UUIDField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["competitor", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competitor", "version"], name="unique_revision_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competitor.name} v{self.version}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.test_state == self.TEST_COMPLETED
+
+
+class Tournament(models.Model):
+    """An edition of a game's round-robin between the latest valid revision of everyone."""
+
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    STATES = [(RUNNING, "running"), (COMPLETED, "completed"), (FAILED, "failed")]
+
+    environment = models.ForeignKey(
+        Environment, on_delete=models.PROTECT, related_name="tournaments"
+    )
+    edition = models.PositiveIntegerField()
+    state = models.CharField(max_length=20, choices=STATES, default=RUNNING)
+    created = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True, blank=True)
+    duels_total = models.PositiveIntegerField(default=0)
+    duels_done = models.PositiveIntegerField(default=0)
+    duels_reused = models.PositiveIntegerField(default=0)
+    duels = models.ManyToManyField("Duel", through="TournamentDuel", related_name="tournaments")
+
+    class Meta:
+        ordering = ["environment", "-edition"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "edition"], name="unique_edition_per_game"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.environment.slug} #{self.edition}"
+
+
+class TournamentParticipant(models.Model):
+    tournament = models.ForeignKey(
+        Tournament, on_delete=models.CASCADE, related_name="participants"
+    )
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="participations")
+    wins = models.PositiveIntegerField(default=0)
+    losses = models.PositiveIntegerField(default=0)
+    draws = models.PositiveIntegerField(default=0)
+    points = models.PositiveIntegerField(default=0)
+    total_score = models.FloatField(default=0)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    rating = models.FloatField(
+        null=True, blank=True, help_text="conservative estimate: mu - 3 sigma"
+    )
+    rating_mu = models.FloatField(null=True, blank=True)
+    rating_sigma = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["tournament", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["tournament", "revision"], name="unique_participant")
+        ]
+
+
+class Duel(models.Model):
+    """Two revisions' duel; one row serves every edition that needs it (TournamentDuel)."""
+
+    SCHEDULED = "SCHEDULED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    STATES = [
+        (SCHEDULED, "scheduled"),
+        (RUNNING, "running"),
+        (COMPLETED, "completed"),
+        (FAILED, "failed"),
+    ]
+
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="duels")
+    revision_1 = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="duels_as_player_1"
+    )
+    revision_2 = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="duels_as_player_2"
+    )
+    rules_version = models.PositiveIntegerField()
+    num_matches = models.PositiveIntegerField()
+    state = models.CharField(max_length=20, choices=STATES, default=SCHEDULED)
+    created = models.DateTimeField(default=timezone.now)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    claim = models.UUIDField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    matches_done = models.PositiveIntegerField(default=0)
+
+    # The duel JSON's counters, copied for ranking and listing without reading the file.
+    result = models.CharField(max_length=20, blank=True)
+    error_msg = models.TextField(blank=True)
+    player_1_wins = models.PositiveIntegerField(default=0)
+    player_2_wins = models.PositiveIntegerField(default=0)
+    draws = models.PositiveIntegerField(default=0)
+    player_1_errors = models.PositiveIntegerField(default=0)
+    player_2_errors = models.PositiveIntegerField(default=0)
+    other_errors = models.PositiveIntegerField(default=0)
+    player_1_score = models.FloatField(default=0)
+    player_2_score = models.FloatField(default=0)
+    record_file = models.FileField(upload_to="duels/", blank=True, max_length=300)
+    log_1 = models.FileField(upload_to="duel-logs/", blank=True, max_length=300)
+    log_2 = models.FileField(upload_to="duel-logs/", blank=True, max_length=300)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["revision_1", "revision_2", "rules_version", "num_matches"]),
+            models.Index(fields=["state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(revision_1=models.F("revision_2")), name="duel_between_two_revisions"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"duel {self.pk}: {self.revision_1} vs {self.revision_2}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.COMPLETED, self.FAILED)
+
+
+class TournamentDuel(models.Model):
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE)
+    duel = models.ForeignKey(Duel, on_delete=models.PROTECT)
+    round = models.PositiveIntegerField(help_text="round of the circle method, from 1")
+    reused = models.BooleanField(default=False, help_text="finished in an earlier edition")
+
+    class Meta:
+        ordering = ["tournament", "round", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tournament", "duel"], name="unique_duel_per_tournament"
+            )
+        ]

@@ -1,0 +1,243 @@
+"""Django settings, all from environment variables (documented in example.env).
+
+The defaults are the embedded mode: SQLite under ./var, no broker (tasks run in the calling
+process), files on the local disk. Production sets DATABASE_URL, CELERY_BROKER_URL and a secret.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environments
+from core.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_float,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+VAR_DIR = env_path("ARENA_VAR_DIR", BASE_DIR / "var")
+assert VAR_DIR is not None
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _embedded_secret() -> str:
+    """A secret kept in var/ so the embedded mode needs no configuration and keeps sessions."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = env_bool("ARENA_DEBUG", False)
+SECRET_KEY = env_str("ARENA_SECRET_KEY") or _embedded_secret()
+ALLOWED_HOSTS = env_list("ARENA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("ARENA_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "core",
+    "builder",
+    "duel_runner",
+    "tournament_manager",
+    "web",
+    "publisher",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Static files come from the app itself: no CDN, no separate server needed.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "core.urls"
+WSGI_APPLICATION = "core.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {
+    "default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'arena.sqlite3'}").django()
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "core.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# Mail (password reset): printed on the console unless an SMTP server is given.
+ARENA_SMTP_HOST = env_str("ARENA_SMTP_HOST")
+if ARENA_SMTP_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = ARENA_SMTP_HOST
+    EMAIL_PORT = env_int("ARENA_SMTP_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("ARENA_SMTP_USER")
+    EMAIL_HOST_PASSWORD = env_str("ARENA_SMTP_PASSWORD")
+    EMAIL_USE_TLS = env_bool("ARENA_SMTP_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("ARENA_FROM_EMAIL", "RL Arena <arena@localhost>")
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env_path("ARENA_STATIC_ROOT", VAR_DIR / "static")
+assert STATIC_ROOT is not None
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks there even when empty
+# Each game's renderer and images, under /static/games/<slug>/.
+STATICFILES_DIRS = [
+    (f"games/{slug}", str(environments.info(slug).static_dir)) for slug in environments.slugs()
+]
+# Serve straight from the source folders unless collectstatic ran (the app image runs it).
+WHITENOISE_USE_FINDERS = env_bool("ARENA_STATIC_FROM_SOURCES", True)
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env_path("ARENA_MEDIA_ROOT", VAR_DIR / "media")
+
+ARENA_STORAGE = env_choice("ARENA_STORAGE", "filesystem", ("filesystem", "s3"))
+if ARENA_STORAGE == "s3":  # DigitalOcean Spaces or any S3-compatible store
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("ARENA_S3_BUCKET"),
+            "endpoint_url": env_str("ARENA_S3_ENDPOINT_URL"),
+            "region_name": env_str("ARENA_S3_REGION"),
+            "access_key": env_str("ARENA_S3_ACCESS_KEY"),
+            "secret_key": env_str("ARENA_S3_SECRET_KEY"),
+            "default_acl": "private",
+            "querystring_auth": True,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("ARENA_LOG_LEVEL", "INFO").upper()},
+}
+
+# --- Celery -------------------------------------------------------------------------------
+# Without a broker (the embedded mode) tasks run at once in the process that enqueues them.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it ends, and given back when its worker dies: with the state
+# checks in the tasks this makes every step at-least-once and its effect exactly-once.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # How long an unacknowledged task waits before Redis hands it to another worker.
+    "visibility_timeout": env_int("ARENA_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=10),
+}
+CELERY_TASK_DEFAULT_QUEUE = "arena"
+CELERY_BEAT_SCHEDULE = {
+    "schedule-tournaments": {
+        "task": "tournament_manager.tasks.schedule_tournaments",
+        "schedule": env_float("ARENA_SCHEDULE_INTERVAL", 5.0, minimum=0.5),
+    },
+    "requeue-stuck-work": {
+        "task": "tournament_manager.tasks.requeue_stuck_work",
+        "schedule": env_float("ARENA_REQUEUE_INTERVAL", 30.0, minimum=1.0),
+    },
+}
+
+# --- The arena ------------------------------------------------------------------------------
+# Where players run: "docker", or "process" (no isolation: refused unless explicitly allowed),
+# or "auto" (Docker when an engine answers, else process if allowed).
+ARENA_SANDBOX = env_choice("ARENA_SANDBOX", "docker", ("docker", "process", "auto"))
+ARENA_ALLOW_PROCESS_SANDBOX = env_bool("ARENA_ALLOW_PROCESS_SANDBOX", False)
+ARENA_SOCKET_DIR = env_str("ARENA_SOCKET_DIR")
+
+ARENA_PLAYER_BASE_IMAGE = env_str("ARENA_PLAYER_BASE_IMAGE", "arena-player-base:latest")
+ARENA_PLAYER_IMAGE_REPOSITORY = env_str("ARENA_PLAYER_IMAGE_REPOSITORY", "arena-player")
+# host:port of a Docker registry for player images (several worker machines): the builder
+# pushes every image there, workers pull an image they lack before a duel. Empty: one host.
+ARENA_REGISTRY = env_str("ARENA_REGISTRY").rstrip("/")
+ARENA_PIP_INDEX_URL = env_str("ARENA_PIP_INDEX_URL")
+ARENA_PIP_EXTRA_INDEX_URL = env_str("ARENA_PIP_EXTRA_INDEX_URL")
+ARENA_PIP_CA_BUNDLE = env_path("ARENA_PIP_CA_BUNDLE", None)
+ARENA_WHEELHOUSE = env_path("ARENA_WHEELHOUSE", None)
+ARENA_BUILD_TIMEOUT = env_float("ARENA_BUILD_TIMEOUT", 900.0, minimum=10)
+
+ARENA_ZIP_MAX_BYTES = env_int("ARENA_ZIP_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
+ARENA_ZIP_MAX_UNPACKED_BYTES = env_int(
+    "ARENA_ZIP_MAX_UNPACKED_BYTES", 500 * 1024 * 1024, minimum=1024
+)
+ARENA_ZIP_MAX_FILES = env_int("ARENA_ZIP_MAX_FILES", 2000, minimum=1)
+
+# Uploads a user may make per hour (new revisions), to keep the builders for everyone.
+ARENA_SUBMISSIONS_PER_HOUR = env_int("ARENA_SUBMISSIONS_PER_HOUR", 20, minimum=1)
+
+# Validation: the revision plays this many matches against itself.
+ARENA_VALIDATION_MATCHES = env_int("ARENA_VALIDATION_MATCHES", 4, minimum=2)
+# Tournament duels: 0 means each game's own duel length (info.yml).
+ARENA_DUEL_MATCHES = env_int("ARENA_DUEL_MATCHES", 0, minimum=0)
+# A RUNNING build, validation or duel whose worker sent no sign of life for this long is
+# taken back and queued again.
+ARENA_STUCK_AFTER = env_float("ARENA_STUCK_AFTER", 300.0, minimum=5)
+ARENA_HEARTBEAT_INTERVAL = env_float("ARENA_HEARTBEAT_INTERVAL", 10.0, minimum=0.5)
+# Arena errors (OTHER_ERROR, Docker down) are retried this many times before a duel fails.
+ARENA_MAX_DUEL_ATTEMPTS = env_int("ARENA_MAX_DUEL_ATTEMPTS", 3, minimum=1)
+
+# --- Publishing: the source of public revisions, in a git repository --------------------------
+# Empty: publishing is off. Validated public revisions then wait (PUBLISH_SCHEDULED) until it is
+# turned on and `manage.py publish_pending` sends them.
+ARENA_PUBLISH_REPOSITORY = env_str("ARENA_PUBLISH_REPOSITORY")
+ARENA_PUBLISH_BRANCH = env_str("ARENA_PUBLISH_BRANCH") or "main"
+# A private key allowed to push (a deploy key), on every worker; used for ssh URLs.
+ARENA_PUBLISH_SSH_KEY = env_path("ARENA_PUBLISH_SSH_KEY", None)
+# How to link a commit, with {sha} (and {path}, the published folder); empty: <repository>@<sha>.
+ARENA_PUBLISH_URL_TEMPLATE = env_str("ARENA_PUBLISH_URL_TEMPLATE")
+ARENA_PUBLISH_AUTHOR_NAME = env_str("ARENA_PUBLISH_AUTHOR_NAME", "RL Arena")
+ARENA_PUBLISH_AUTHOR_EMAIL = env_str("ARENA_PUBLISH_AUTHOR_EMAIL", "arena@localhost")
+# An unreachable repository is tried again this many times, with a growing delay, then failed.
+ARENA_PUBLISH_RETRIES = env_int("ARENA_PUBLISH_RETRIES", 4, minimum=0)
+ARENA_PUBLISH_TIMEOUT = env_float("ARENA_PUBLISH_TIMEOUT", 300.0, minimum=5)

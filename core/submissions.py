@@ -1,0 +1,59 @@
+"""Submitting a player: the one way a zip becomes a revision (web form, API, demo, tests).
+
+The zip is checked here, before anything is stored, so the uploader hears of a rejection at
+once; the build then runs in a worker (:func:`builder.tasks.build_revision`).
+"""
+
+from __future__ import annotations
+
+from typing import IO
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Max
+
+from builder.dependencies import DEPENDENCY_FILES, dependencies_from_files
+from builder.submission import SubmissionError, ZipLimits, check_submission
+from core.models import Competitor, Revision
+from core.work import enqueue
+
+__all__ = ["SubmissionError", "submit_revision", "zip_limits"]
+
+
+def zip_limits() -> ZipLimits:
+    return ZipLimits(
+        max_compressed=settings.ARENA_ZIP_MAX_BYTES,
+        max_uncompressed=settings.ARENA_ZIP_MAX_UNPACKED_BYTES,
+        max_files=settings.ARENA_ZIP_MAX_FILES,
+    )
+
+
+def submit_revision(competitor: Competitor, uploaded_file: File | IO[bytes]) -> Revision:
+    """Store the zip as the competitor's next revision and schedule its build.
+
+    Raises :class:`SubmissionError`, whose message is for the participant, when the zip
+    cannot be used (not a zip, too large, no player.py, a malformed environment.yml...).
+    """
+    # builder.tasks imports this module (for zip_limits).
+    from builder.tasks import build_revision
+
+    if not isinstance(uploaded_file, File):
+        uploaded_file = File(uploaded_file, name=getattr(uploaded_file, "name", None))
+    files = check_submission(uploaded_file, zip_limits(), read=DEPENDENCY_FILES)
+    dependencies_from_files(files)  # a malformed environment.yml is rejected now, not later
+    uploaded_file.seek(0)
+    with transaction.atomic():
+        # Locked, so two uploads at the same moment get consecutive versions.
+        competitor = Competitor.objects.select_for_update().get(pk=competitor.pk)
+        latest = competitor.revisions.aggregate(latest=Max("version"))["latest"] or 0
+        revision = Revision(competitor=competitor, version=latest + 1)
+        # The storage names the file (upload_to); the participant's file name is not used.
+        revision.zip_file.save("submission.zip", uploaded_file, save=False)
+        try:
+            revision.save()
+        except BaseException:
+            revision.zip_file.delete(save=False)
+            raise
+        enqueue(build_revision, revision.pk)
+    return revision

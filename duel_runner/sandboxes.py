@@ -1,0 +1,125 @@
+"""Which sandbox the server runs players in, and a player for a revision in it."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from core.models import Revision
+from core.work import worker_name
+from run_duel.sandbox import Limits, SandboxedPlayer
+
+PROCESS_PREFIX = "process:"
+WORKER_LABEL = "org.rl-arena.worker"
+
+
+@functools.cache
+def sandbox_kind() -> str:
+    """ "docker" or "process", from ARENA_SANDBOX ("auto": Docker when an engine answers)."""
+    kind = settings.ARENA_SANDBOX
+    if kind == "auto":
+        from run_duel.docker_sandbox import docker_available
+
+        kind = "docker" if docker_available() else "process"
+    if kind == "process" and not settings.ARENA_ALLOW_PROCESS_SANDBOX:
+        raise ImproperlyConfigured(
+            "players would run as local processes, without isolation: start a Docker engine, "
+            "or set ARENA_ALLOW_PROCESS_SANDBOX=true on a machine that runs only trusted code"
+        )
+    return kind
+
+
+def process_folder(revision: Revision) -> Path:
+    """Where the process sandbox keeps a revision's unpacked submission."""
+    return Path(settings.VAR_DIR) / "players" / str(revision.pk)
+
+
+def limits_for(revision: Revision) -> Limits:
+    environment = revision.competitor.environment
+    return Limits(
+        startup_timeout=environment.startup_timeout,
+        move_timeout=environment.move_timeout,
+        memory=environment.memory,
+        cpus=environment.cpus,
+        state_dtype=environment.state_dtype,
+    )
+
+
+def open_player(
+    revision: Revision, label: str, stack: contextlib.ExitStack, **labels: str
+) -> SandboxedPlayer:
+    """A sandboxed player for the revision's built image, closed when ``stack`` closes."""
+    limits = limits_for(revision)
+    image = revision.image_name
+    player: SandboxedPlayer
+    if image.startswith(PROCESS_PREFIX):
+        from run_duel.process_sandbox import ProcessPlayer
+
+        player = ProcessPlayer(image.removeprefix(PROCESS_PREFIX), label, limits)
+    else:
+        from run_duel.docker_sandbox import DockerPlayer
+
+        player = DockerPlayer(
+            image,
+            label,
+            limits,
+            client=_docker(),
+            socket_root=settings.ARENA_SOCKET_DIR or None,
+            pull_missing=bool(settings.ARENA_REGISTRY),
+            labels={
+                "org.rl-arena.revision": str(revision.pk),
+                WORKER_LABEL: worker_name(),
+                **labels,
+            },
+        )
+    stack.callback(player.close)
+    return player
+
+
+@functools.cache
+def _docker() -> Any:
+    from run_duel.docker_sandbox import docker_client
+
+    return docker_client()
+
+
+def remove_orphaned_containers() -> int:
+    """Remove the sandbox containers of dead worker processes of this host.
+
+    A worker killed in the middle of a duel cannot remove its containers; they carry the
+    worker's ``host:pid`` label, so the next worker on the host recognises them.
+    """
+    import socket
+
+    from run_duel.docker_sandbox import SANDBOX_LABEL
+
+    if sandbox_kind() != "docker":
+        return 0
+    host = socket.gethostname()
+    removed = 0
+    for container in _docker().containers.list(all=True, filters={"label": SANDBOX_LABEL}):
+        owner = container.labels.get(WORKER_LABEL, "")
+        owner_host, _, pid = owner.rpartition(":")
+        if owner_host != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(Exception):
+            container.remove(force=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,175 @@
+"""Celery tasks that make players play: validating a revision and running a duel.
+
+Thin on purpose: load the row, claim it, call :func:`run_duel.run_duel`, save the outcome
+(see :mod:`core.work` for why this is safe to run twice and after a crash).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from typing import Any
+
+from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from core.models import Duel, Revision
+from core.work import ClaimLost, claim, enqueue, finish, heartbeat
+from duel_runner.sandboxes import open_player, remove_orphaned_containers
+from run_duel import run_duel
+from run_duel.duel import ERROR
+
+log = logging.getLogger(__name__)
+
+
+def _first_error(record: dict[str, Any]) -> str:
+    return record["error_msg"] or next(
+        (m["error_msg"] for m in record["matches"] if m["error_msg"]), "the duel failed"
+    )
+
+
+def _retry_delay(attempt: int) -> float:
+    return min(300.0, 5.0 * 2 ** max(0, attempt - 1))
+
+
+@shared_task(acks_late=True, name="duel_runner.tasks.validate_revision")
+def validate_revision(revision_id: int) -> None:
+    """The revision plays a short duel against itself; any error in it rejects the revision."""
+    revision = claim(
+        Revision, revision_id, [Revision.TEST_SCHEDULED], "test_state", Revision.TEST_RUNNING
+    )
+    if revision is None:
+        return
+    slug = revision.competitor.environment.slug
+    try:
+        with contextlib.ExitStack() as stack:
+            copies = [open_player(revision, f"player {n}", stack) for n in (1, 2)]
+            record = run_duel(
+                slug,
+                copies[0],
+                copies[1],
+                settings.ARENA_VALIDATION_MATCHES,
+                progress=heartbeat(revision, settings.ARENA_HEARTBEAT_INTERVAL),
+            )
+    except ClaimLost:
+        log.warning("validation of revision %s was taken over by another worker", revision_id)
+        return
+    revision.test_log_1, revision.test_log_2 = copies[0].log.text(), copies[1].log.text()
+    revision.test_duel = {k: v for k, v in record.items() if k != "matches"}
+    if record["result"] == ERROR:
+        # The arena failed, not the player: validate again later.
+        revision.test_state = Revision.TEST_SCHEDULED
+        revision.test_error = ""
+        if finish(revision, ["test_state", "test_error", "test_log_1", "test_log_2", "test_duel"]):
+            log.warning(
+                "validation of revision %s hit an arena error: %s", revision_id, record["error_msg"]
+            )
+            validate_revision.apply_async(args=[revision_id], countdown=_retry_delay(2))
+        return
+    failed = record["player_1_errors"] or record["player_2_errors"]
+    revision.test_state = Revision.TEST_FAILED if failed else Revision.TEST_COMPLETED
+    revision.test_error = _first_error(record) if failed else ""
+    finish(
+        revision,
+        ["test_state", "test_error", "test_log_1", "test_log_2", "test_duel"],
+        then=None if failed else _schedule_publishing,
+    )
+
+
+def _schedule_publishing(revision: Revision) -> None:
+    """A valid revision goes to the publisher (which skips a private competitor's)."""
+    from publisher.tasks import publish_revision
+
+    enqueue(publish_revision, revision.pk)
+
+
+@shared_task(acks_late=True, name="duel_runner.tasks.run_duel")
+def run_duel_task(duel_id: int) -> None:
+    """Play a tournament duel and record its result once."""
+
+    def start(duel: Duel) -> None:
+        duel.attempts += 1
+        duel.started = timezone.now()
+        duel.matches_done = 0
+
+    duel = claim(Duel, duel_id, [Duel.SCHEDULED], "state", Duel.RUNNING, prepare=start)
+    if duel is None:
+        return
+    revisions = Revision.objects.select_related("competitor__environment")
+    duel.revision_1 = revisions.get(pk=duel.revision_1_id)
+    duel.revision_2 = revisions.get(pk=duel.revision_2_id)
+    try:
+        with contextlib.ExitStack() as stack:
+            players = [
+                open_player(revision, f"player {n}", stack, **{"org.rl-arena.duel": str(duel.pk)})
+                for n, revision in ((1, duel.revision_1), (2, duel.revision_2))
+            ]
+            record = run_duel(
+                duel.environment.slug,
+                players[0],
+                players[1],
+                duel.num_matches,
+                progress=heartbeat(duel, settings.ARENA_HEARTBEAT_INTERVAL, "matches_done"),
+            )
+    except ClaimLost:
+        log.warning("duel %s was taken over by another worker", duel_id)
+        return
+    if record["result"] == ERROR and duel.attempts < settings.ARENA_MAX_DUEL_ATTEMPTS:
+        duel.state = Duel.SCHEDULED
+        duel.error_msg = record["error_msg"] or ""
+        if finish(duel, ["state", "error_msg"]):
+            log.warning(
+                "duel %s hit an arena error (attempt %s): %s",
+                duel_id,
+                duel.attempts,
+                duel.error_msg,
+            )
+            run_duel_task.apply_async(args=[duel_id], countdown=_retry_delay(duel.attempts))
+        return
+    _record_outcome(duel, record, players[0].log.text(), players[1].log.text())
+
+
+def _record_outcome(duel: Duel, record: dict[str, Any], log_1: str, log_2: str) -> None:
+    from tournament_manager.services import duel_finished
+
+    duel.state = Duel.FAILED if record["result"] == ERROR else Duel.COMPLETED
+    duel.finished = timezone.now()
+    duel.matches_done = len(record["matches"])
+    duel.result = record["result"]
+    duel.error_msg = record["error_msg"] or ""
+    for key in (
+        "player_1_wins",
+        "player_2_wins",
+        "draws",
+        "player_1_errors",
+        "player_2_errors",
+        "other_errors",
+        "player_1_score",
+        "player_2_score",
+    ):
+        setattr(duel, key, record[key])
+    # Files first, under names no other attempt uses; the row says which ones count.
+    stem = f"{duel.pk}-{duel.claim.hex[:8]}"
+    duel.record_file.save(f"{stem}.json", ContentFile(json.dumps(record).encode()), save=False)
+    duel.log_1.save(f"{stem}-1.log", ContentFile(log_1.encode()), save=False)
+    duel.log_2.save(f"{stem}-2.log", ContentFile(log_2.encode()), save=False)
+    fields = [
+        "state", "finished", "matches_done", "result", "error_msg", "player_1_wins",
+        "player_2_wins",
+        "draws", "player_1_errors", "player_2_errors", "other_errors", "player_1_score",
+        "player_2_score", "record_file", "log_1", "log_2",
+    ]  # fmt: skip
+    if not finish(duel, fields, then=duel_finished):
+        for field in (duel.record_file, duel.log_1, duel.log_2):
+            field.delete(save=False)
+
+
+@worker_ready.connect
+def _clean_up_after_dead_workers(**kwargs: Any) -> None:
+    removed = remove_orphaned_containers()
+    if removed:
+        log.warning("removed %s sandbox containers left by dead workers", removed)
