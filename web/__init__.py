@@ -1,0 +1,1 @@
+"""The website: server-rendered pages for participants and spectators."""

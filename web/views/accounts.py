@@ -1,0 +1,115 @@
+"""Accounts: sign up, log in with the email address, log out, password reset, profiles.
+
+The login and password views are Django's, with our templates; their templates have names of
+their own because django.contrib.admin, installed first, ships ``registration/password_reset_*``
+templates that would otherwise be picked.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db.models import CharField, IntegerField, OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+
+from core.models import Revision, Tournament, TournamentParticipant, User
+from web.access import sees_all_competitors_of, visible_competitors
+from web.forms import EmailAuthenticationForm, ProfileForm, SignupForm
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("submit")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        messages.success(
+            request,
+            f"Welcome, {user.username}! Create a competitor for a game, then upload its zip.",
+        )
+        return redirect("submit")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    person = get_object_or_404(User, username=username, is_active=True)
+    latest = Revision.objects.filter(competitor=OuterRef("pk")).order_by("-version")
+    # The rank in the game's latest edition; that edition is the leaderboard the game shows.
+    latest_edition = Tournament.objects.filter(environment=OuterRef(OuterRef("environment")))
+    latest_edition = latest_edition.order_by("-edition").values("pk")[:1]
+    current = TournamentParticipant.objects.filter(
+        revision__competitor=OuterRef("pk"), tournament=Subquery(latest_edition)
+    )
+    competitors = (
+        visible_competitors(request.user, person)
+        .select_related("environment")
+        .annotate(
+            latest_version=Subquery(latest.values("version")[:1], output_field=IntegerField()),
+            latest_image_state=Subquery(latest.values("image_state")[:1], output_field=CharField()),
+            latest_test_state=Subquery(latest.values("test_state")[:1], output_field=CharField()),
+            current_rank=Subquery(current.values("rank")[:1], output_field=IntegerField()),
+            current_edition=Subquery(
+                current.values("tournament__edition")[:1], output_field=IntegerField()
+            ),
+        )
+        .order_by("environment__name", "name")
+    )
+    return render(
+        request,
+        "web/accounts/profile.html",
+        {
+            "person": person,
+            "competitors": competitors,
+            "is_me": request.user.is_authenticated and request.user.pk == person.pk,
+            "sees_private": sees_all_competitors_of(request.user, person),
+        },
+    )
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile is saved.")
+        return redirect("profile", request.user.username)
+    return render(request, "web/accounts/profile_edit.html", {"form": form})
+
+
+login_view = auth_views.LoginView.as_view(
+    template_name="registration/login.html",
+    authentication_form=EmailAuthenticationForm,
+    redirect_authenticated_user=True,
+)
+password_reset = auth_views.PasswordResetView.as_view(
+    template_name="registration/reset_form.html",
+    email_template_name="registration/reset_email.txt",
+    subject_template_name="registration/reset_subject.txt",
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="registration/reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="registration/reset_confirm.html"
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="registration/reset_complete.html"
+)
+
+urlpatterns = [
+    path("signup/", signup, name="signup"),
+    path("login/", login_view, name="login"),
+    # Django's LogoutView accepts POST only: a link or an image cannot log anyone out.
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", password_reset, name="password_reset"),
+    path("password-reset/sent/", password_reset_done, name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", password_reset_confirm, name="password_reset_confirm"),
+    path("password-reset/done/", password_reset_complete, name="password_reset_complete"),
+    path("account/", profile_edit, name="profile-edit"),
+    path("users/<str:username>/", profile, name="profile"),
+]

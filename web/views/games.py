@@ -1,0 +1,132 @@
+"""The games: home page, a game's page with its leaderboard, a tournament edition."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+
+from core.models import Duel, Environment, Tournament, TournamentParticipant
+
+
+def _leaderboard(tournament: Tournament | None) -> list[TournamentParticipant]:
+    if tournament is None:
+        return []
+    return list(
+        tournament.participants.select_related("revision__competitor__owner").order_by("rank", "pk")
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    games = (
+        Environment.objects.filter(active=True)
+        .annotate(
+            num_competitors=Count("competitors", distinct=True),
+            num_submitters=Count("competitors__owner", distinct=True),
+        )
+        .prefetch_related(
+            Prefetch(
+                "tournaments",
+                queryset=Tournament.objects.order_by("-edition").prefetch_related(
+                    Prefetch(
+                        "participants",
+                        queryset=TournamentParticipant.objects.filter(rank=1).select_related(
+                            "revision__competitor"
+                        ),
+                        to_attr="leaders",
+                    )
+                ),
+                to_attr="editions",
+            )
+        )
+    )
+    cards = []
+    for game in games:
+        latest = game.editions[0] if game.editions else None
+        leaders = latest.leaders if latest else []
+        cards.append({"game": game, "latest": latest, "leaders": leaders})
+    return render(request, "web/home.html", {"cards": cards})
+
+
+def game(request: HttpRequest, slug: str) -> HttpResponse:
+    environment = get_object_or_404(Environment, slug=slug)
+    editions = list(environment.tournaments.order_by("-edition"))
+    latest = editions[0] if editions else None
+    return render(
+        request,
+        "web/game.html",
+        {
+            "game": environment,
+            "latest": latest,
+            "leaderboard": _leaderboard(latest),
+            "editions": editions,
+        },
+    )
+
+
+def progress(request: HttpRequest, slug: str) -> JsonResponse:
+    """The latest edition's progress, polled by the game page while it runs."""
+    environment = get_object_or_404(Environment, slug=slug)
+    latest = environment.tournaments.order_by("-edition").first()
+    if latest is None:
+        return JsonResponse({"edition": None})
+    return JsonResponse(
+        {
+            "edition": latest.edition,
+            "state": latest.state,
+            "duels_done": latest.duels_done,
+            "duels_total": latest.duels_total,
+        }
+    )
+
+
+def tournament(request: HttpRequest, slug: str, edition: int) -> HttpResponse:
+    edition_row = get_object_or_404(
+        Tournament.objects.select_related("environment"), environment__slug=slug, edition=edition
+    )
+    leaderboard = _leaderboard(edition_row)
+    duels = edition_row.duels.all()
+    by_pair: dict[tuple[int, int], Duel] = {}
+    for duel in duels:
+        by_pair[(duel.revision_1_id, duel.revision_2_id)] = duel
+        by_pair[(duel.revision_2_id, duel.revision_1_id)] = duel
+    rows = []
+    for row_participant in leaderboard:
+        cells = []
+        for column in leaderboard:
+            me, other = row_participant.revision_id, column.revision_id
+            duel = by_pair.get((me, other))
+            cells.append(_cell(duel, me) if me != other else {"kind": "self"})
+        rows.append({"participant": row_participant, "cells": cells})
+    return render(
+        request,
+        "web/tournament.html",
+        {
+            "tournament": edition_row,
+            "game": edition_row.environment,
+            "leaderboard": leaderboard,
+            "rows": rows,
+        },
+    )
+
+
+def _cell(duel: Duel | None, me: int) -> dict[str, object]:
+    """A matrix cell from ``me``'s side: W, L, D, or the duel's state while it runs."""
+    if duel is None:
+        return {"kind": "pending", "text": ""}
+    if not duel.is_finished:
+        return {"kind": "pending", "text": "…", "duel": duel}
+    mine = 1 if duel.revision_1_id == me else 2
+    if duel.result in ("PLAYER_1_WIN", "PLAYER_2_WIN"):
+        won = duel.result == f"PLAYER_{mine}_WIN"
+        return {"kind": "win" if won else "loss", "text": "W" if won else "L", "duel": duel}
+    return {"kind": "draw", "text": "D", "duel": duel}
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("games/<slug:slug>/", game, name="game"),
+    path("games/<slug:slug>/progress.json", progress, name="game-progress"),
+    path("games/<slug:slug>/editions/<int:edition>/", tournament, name="tournament"),
+]
