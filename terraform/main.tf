@@ -1,0 +1,236 @@
+# RL Arena on DigitalOcean: a VPC, the main droplet with its data volume, worker droplets,
+# their firewalls and an optional DNS record. See README.md beside this file.
+
+locals {
+  # cloud-init installs Docker from this release's own archive (docker.io, docker-compose-v2).
+  image = "ubuntu-24-04-x64"
+
+  # The DNS zone holding the record: dns_zone, or the domain without its first label.
+  domain_labels = split(".", var.domain)
+  dns_zone      = var.dns_zone != "" ? var.dns_zone : join(".", slice(local.domain_labels, 1, length(local.domain_labels)))
+  record_name   = var.domain == local.dns_zone ? "@" : trimsuffix(var.domain, ".${local.dns_zone}")
+
+  spaces_region = var.spaces_region != "" ? var.spaces_region : var.region
+  arena_storage = var.spaces_bucket != "" ? "s3" : "filesystem"
+
+  # What the cloud-init templates receive; they use plain ${name} interpolation only.
+  main_cloud_init = {
+    repository_url    = var.repository_url
+    repository_ref    = var.repository_ref
+    volume_name       = digitalocean_volume.data.name
+    vpc_ip_range      = digitalocean_vpc.arena.ip_range
+    domain            = var.domain
+    admin_email       = var.admin_email
+    secret_key        = random_password.secret_key.result
+    postgres_password = random_password.postgres.result
+    redis_password    = random_password.redis.result
+    arena_storage     = local.arena_storage
+    spaces_bucket     = var.spaces_bucket
+    spaces_region     = local.spaces_region
+    spaces_access_key = var.spaces_access_key
+    spaces_secret_key = var.spaces_secret_key
+  }
+
+  worker_cloud_init = {
+    repository_url     = var.repository_url
+    repository_ref     = var.repository_ref
+    main_private_ip    = digitalocean_droplet.main.ipv4_address_private
+    worker_concurrency = var.worker_concurrency
+    vpc_ip_range       = digitalocean_vpc.arena.ip_range
+    secret_key         = random_password.secret_key.result
+    postgres_password  = random_password.postgres.result
+    redis_password     = random_password.redis.result
+    arena_storage      = local.arena_storage
+    spaces_bucket      = var.spaces_bucket
+    spaces_region      = local.spaces_region
+    spaces_access_key  = var.spaces_access_key
+    spaces_secret_key  = var.spaces_secret_key
+  }
+
+  anywhere = ["0.0.0.0/0", "::/0"]
+}
+
+# Secrets shared by every machine. Letters and digits only: they go into URLs, a YAML file
+# and a shell script unquoted. They live in the Terraform state, so keep the state private.
+resource "random_password" "secret_key" {
+  length  = 50
+  special = false
+}
+
+resource "random_password" "postgres" {
+  length  = 32
+  special = false
+}
+
+resource "random_password" "redis" {
+  length  = 32
+  special = false
+}
+
+resource "digitalocean_vpc" "arena" {
+  name        = "${var.name}-vpc"
+  region      = var.region
+  description = "RL Arena: PostgreSQL, Redis and the image registry of the main droplet are reachable only from here"
+}
+
+# Docker's data root on the main droplet (/srv/arena/docker): PostgreSQL's volume, the
+# stored files, the registry's storage and the images, so that a rebuilt droplet keeps them.
+resource "digitalocean_volume" "data" {
+  name                    = "${var.name}-data"
+  region                  = var.region
+  size                    = var.data_volume_size
+  initial_filesystem_type = "ext4"
+  description             = "RL Arena data, mounted at /srv/arena on the main droplet"
+}
+
+resource "digitalocean_droplet" "main" {
+  name       = "${var.name}-main"
+  region     = var.region
+  size       = var.main_size
+  image      = local.image
+  vpc_uuid   = digitalocean_vpc.arena.id
+  ssh_keys   = var.ssh_key_fingerprints
+  monitoring = true
+  # Attached at creation, so the device is there when cloud-init mounts it.
+  volume_ids = [digitalocean_volume.data.id]
+  user_data  = templatefile("${path.module}/cloud-init/main.yaml.tftpl", local.main_cloud_init)
+  tags       = [var.name, "${var.name}-main"]
+
+  lifecycle {
+    # cloud-init runs once; a changed template or ref must not replace the machine that
+    # holds the database. Upgrades are done on the machine (README.md).
+    ignore_changes = [user_data]
+
+    precondition {
+      condition     = var.domain == "" || var.admin_email != ""
+      error_message = "admin_email is required when domain is set: certbot registers it with Let's Encrypt."
+    }
+  }
+}
+
+# Workers hold nothing of their own: a changed ref or a new main droplet replaces them.
+resource "digitalocean_droplet" "worker" {
+  count = var.worker_count
+
+  name       = format("%s-worker-%d", var.name, count.index + 1)
+  region     = var.region
+  size       = var.worker_size
+  image      = local.image
+  vpc_uuid   = digitalocean_vpc.arena.id
+  ssh_keys   = var.ssh_key_fingerprints
+  monitoring = true
+  user_data  = templatefile("${path.module}/cloud-init/worker.yaml.tftpl", local.worker_cloud_init)
+  tags       = [var.name, "${var.name}-worker"]
+
+  lifecycle {
+    precondition {
+      condition     = var.spaces_bucket != "" && var.spaces_access_key != "" && var.spaces_secret_key != ""
+      error_message = "Worker machines read the submissions and write the duel records through shared storage: set spaces_bucket, spaces_access_key and spaces_secret_key."
+    }
+  }
+}
+
+resource "digitalocean_firewall" "main" {
+  name        = "${var.name}-main"
+  droplet_ids = [digitalocean_droplet.main.id]
+
+  inbound_rule {
+    protocol         = "tcp"
+    port_range       = "22"
+    source_addresses = var.admin_cidrs
+  }
+
+  inbound_rule {
+    protocol         = "tcp"
+    port_range       = "80"
+    source_addresses = local.anywhere
+  }
+
+  inbound_rule {
+    protocol         = "tcp"
+    port_range       = "443"
+    source_addresses = local.anywhere
+  }
+
+  # PostgreSQL, Redis and the registry (plain HTTP) serve the worker machines only.
+  inbound_rule {
+    protocol         = "tcp"
+    port_range       = "5432"
+    source_addresses = [digitalocean_vpc.arena.ip_range]
+  }
+
+  inbound_rule {
+    protocol         = "tcp"
+    port_range       = "6379"
+    source_addresses = [digitalocean_vpc.arena.ip_range]
+  }
+
+  inbound_rule {
+    protocol         = "tcp"
+    port_range       = "5000"
+    source_addresses = [digitalocean_vpc.arena.ip_range]
+  }
+
+  outbound_rule {
+    protocol              = "tcp"
+    port_range            = "1-65535"
+    destination_addresses = local.anywhere
+  }
+
+  outbound_rule {
+    protocol              = "udp"
+    port_range            = "1-65535"
+    destination_addresses = local.anywhere
+  }
+
+  outbound_rule {
+    protocol              = "icmp"
+    destination_addresses = local.anywhere
+  }
+}
+
+# Workers serve nothing: SSH for the administrators, and outbound traffic.
+resource "digitalocean_firewall" "worker" {
+  name        = "${var.name}-worker"
+  droplet_ids = digitalocean_droplet.worker[*].id
+
+  inbound_rule {
+    protocol         = "tcp"
+    port_range       = "22"
+    source_addresses = var.admin_cidrs
+  }
+
+  outbound_rule {
+    protocol              = "tcp"
+    port_range            = "1-65535"
+    destination_addresses = local.anywhere
+  }
+
+  outbound_rule {
+    protocol              = "udp"
+    port_range            = "1-65535"
+    destination_addresses = local.anywhere
+  }
+
+  outbound_rule {
+    protocol              = "icmp"
+    destination_addresses = local.anywhere
+  }
+}
+
+# The zone is looked up, not created: it usually holds other records (mail, the apex) that
+# must outlive `terraform destroy`. Add the domain in Networking > Domains first.
+data "digitalocean_domain" "zone" {
+  count = var.domain == "" || !var.manage_dns ? 0 : 1
+  name  = local.dns_zone
+}
+
+resource "digitalocean_record" "site" {
+  count = var.domain == "" || !var.manage_dns ? 0 : 1
+
+  domain = data.digitalocean_domain.zone[0].name
+  type   = "A"
+  name   = local.record_name
+  value  = digitalocean_droplet.main.ipv4_address
+  ttl    = 300
+}

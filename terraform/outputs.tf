@@ -1,0 +1,34 @@
+output "main_public_ip" {
+  description = "Public IPv4 address of the main droplet (ssh root@...; the A record of domain points here)."
+  value       = digitalocean_droplet.main.ipv4_address
+}
+
+output "main_private_ip" {
+  description = "Address of the main droplet in the VPC: PostgreSQL, Redis and the registry for the workers."
+  value       = digitalocean_droplet.main.ipv4_address_private
+}
+
+output "registry" {
+  description = "The player image registry (ARENA_REGISTRY on every machine)."
+  value       = "${digitalocean_droplet.main.ipv4_address_private}:5000"
+}
+
+output "worker_public_ips" {
+  description = "Public IPv4 addresses of the worker droplets (SSH only)."
+  value       = digitalocean_droplet.worker[*].ipv4_address
+}
+
+output "worker_private_ips" {
+  description = "Addresses of the worker droplets in the VPC."
+  value       = digitalocean_droplet.worker[*].ipv4_address_private
+}
+
+output "vpc_ip_range" {
+  description = "The VPC's range: the only source allowed to reach PostgreSQL, Redis and the registry."
+  value       = digitalocean_vpc.arena.ip_range
+}
+
+output "site_url" {
+  description = "Where the arena answers once cloud-init has finished (a few minutes after apply)."
+  value       = var.domain != "" ? "https://${var.domain}" : "http://${digitalocean_droplet.main.ipv4_address}"
+}
