@@ -6,14 +6,13 @@
   if (!box || box.dataset.state !== "RUNNING") return;
   const text = document.getElementById("duel-progress-text");
   const bar = document.getElementById("duel-progress-bar");
-  const meter = bar.parentElement;
   async function poll() {
     try {
       const response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
       const data = await response.json();
       text.textContent = `${data.matches_done} of ${data.num_matches} matches played`;
-      bar.style.width = `${data.num_matches ? (100 * data.matches_done) / data.num_matches : 0}%`;
-      meter.setAttribute("aria-valuenow", String(data.matches_done));
+      bar.max = data.num_matches || 1;
+      bar.value = data.matches_done;
       if (data.state !== "RUNNING") {
         window.location.reload();
         return;

@@ -10,7 +10,8 @@
       const response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
       const data = await response.json();
       text.textContent = `${data.duels_done} of ${data.duels_total} duels played`;
-      bar.style.width = `${data.duels_total ? (100 * data.duels_done) / data.duels_total : 0}%`;
+      bar.max = data.duels_total || 1;
+      bar.value = data.duels_done;
       if (data.state !== "RUNNING") {
         window.location.reload();
         return;
