@@ -130,6 +130,9 @@ WHITENOISE_USE_FINDERS = env_bool("ARENA_STATIC_FROM_SOURCES", True)
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env_path("ARENA_MEDIA_ROOT", VAR_DIR / "media")
+# Behind nginx with the media folder mounted (the compose stack): downloads the app allowed are
+# handed to nginx with X-Accel-Redirect to this internal prefix, so no app thread streams them.
+MEDIA_ACCEL_PREFIX = env_str("ARENA_MEDIA_ACCEL_PREFIX")
 
 ARENA_STORAGE = env_choice("ARENA_STORAGE", "filesystem", ("filesystem", "s3"))
 if ARENA_STORAGE == "s3":  # DigitalOcean Spaces or any S3-compatible store

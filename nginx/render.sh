@@ -20,6 +20,9 @@
 #   ARENA_NGINX_PID_FILE       /run/nginx.pid       ARENA_NGINX_ACCESS_LOG   /dev/stdout
 #   ARENA_NGINX_RESOLVER       the DNS server (default: the first of /etc/resolv.conf)
 #   ARENA_NGINX_TEMP_DIR       a folder for nginx's temporary files (default: nginx's own)
+#   ARENA_NGINX_CACHE_DIR      the static files' cache (default: /var/cache/nginx/arena-static,
+#                              or ARENA_NGINX_TEMP_DIR/static-cache when that is set)
+#   ARENA_NGINX_MEDIA_ROOT     the app's stored files, mounted read-only (/var/lib/arena/media)
 #   ARENA_NGINX_TEMPLATES      the templates folder (default: ./templates beside this script)
 set -eu
 
@@ -85,6 +88,10 @@ hsts="# No Strict-Transport-Security on plain HTTP."
 
 csp=${ARENA_NGINX_CSP:-"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"}
 case "$csp" in *'"'*) die "ARENA_NGINX_CSP must not contain double quotes" ;; esac
+# The API's documentation pages (Swagger UI, Redoc) insert their own <style> elements and run
+# Redoc's search in a blob: worker: the same policy with those two allowed, on those pages only.
+docs_csp=$(printf %s "$csp" | sed -e "s/style-src 'self'/style-src 'self' 'unsafe-inline'/")
+case "$docs_csp" in *worker-src*) ;; *) docs_csp="$docs_csp; worker-src 'self' blob:" ;; esac
 
 temp_paths="    # Temporary files: nginx's compiled-in folders."
 if [ -n "${ARENA_NGINX_TEMP_DIR:-}" ]; then
@@ -94,6 +101,16 @@ if [ -n "${ARENA_NGINX_TEMP_DIR:-}" ]; then
     temp_paths="$temp_paths ${kind}_temp_path $ARENA_NGINX_TEMP_DIR/$kind;"
   done
 fi
+
+cache_dir=${ARENA_NGINX_CACHE_DIR:-}
+if [ -z "$cache_dir" ]; then
+  cache_dir=/var/cache/nginx/arena-static
+  [ -z "${ARENA_NGINX_TEMP_DIR:-}" ] || cache_dir=$ARENA_NGINX_TEMP_DIR/static-cache
+fi
+# nginx makes the folder itself (and gives it to its workers), not its parents.
+mkdir -p "$(dirname "$cache_dir")"
+media_root=${ARENA_NGINX_MEDIA_ROOT:-/var/lib/arena/media}
+media_root=${media_root%/}
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -111,8 +128,11 @@ render() {
     -e "s|@CONF_DIR@|$(esc "$out")|g" \
     -e "s|@UPSTREAM@|$(esc "${ARENA_NGINX_UPSTREAM:-web:8000}")|g" \
     -e "s|@CSP@|$(esc "$csp")|g" \
+    -e "s|@DOCS_CSP@|$(esc "$docs_csp")|g" \
     -e "s|@HSTS@|$(esc "$hsts")|g" \
     -e "s|@TEMP_PATHS@|$(esc "$temp_paths")|g" \
+    -e "s|@CACHE_DIR@|$(esc "$cache_dir")|g" \
+    -e "s|@MEDIA_ROOT@|$(esc "$media_root")|g" \
     -e "s|@WEBROOT@|$(esc "${ARENA_NGINX_WEBROOT:-/var/www/certbot}")|g" \
     -e "s|@HTTP_PORT@|$http_port|g" \
     -e "s|@HTTPS_PORT@|$https_port|g" \
@@ -128,6 +148,8 @@ render() {
   mv "$out/$2.tmp" "$out/$2"
 }
 
+render arena-headers.conf arena-headers.conf
+render arena-proxy.conf arena-proxy.conf
 render arena-app.conf arena-app.conf
 render arena-acme.conf arena-acme.conf
 render "arena-site-$mode.conf" arena-site.conf

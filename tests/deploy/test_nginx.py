@@ -58,7 +58,7 @@ def test_plain_http_passes_nginx_t(nginx_binary, tmp_path):
     assert "ssl" not in site and "listen 80 default_server" in site
     assert (
         "add_header Strict-Transport-Security"
-        not in (tmp_path / "conf" / "arena-app.conf").read_text()
+        not in (tmp_path / "conf" / "arena-headers.conf").read_text()
     )
 
 
@@ -72,7 +72,7 @@ def test_tls_passes_nginx_t_with_a_certificate(nginx_binary, tmp_path):
     site = (tmp_path / "conf" / "arena-site.conf").read_text()
     assert f"return 301 https://{DOMAIN}$request_uri;" in site
     assert "listen 443 ssl" in site and f"server_name {DOMAIN};" in site
-    assert "Strict-Transport-Security" in (tmp_path / "conf" / "arena-app.conf").read_text()
+    assert "Strict-Transport-Security" in (tmp_path / "conf" / "arena-headers.conf").read_text()
 
 
 def test_the_upload_limit_is_the_apps_plus_a_margin(tmp_path):
@@ -99,8 +99,21 @@ class Upstream(http.server.ThreadingHTTPServer):
     """Stands in for gunicorn: answers with the request it got, as JSON."""
 
     def __init__(self) -> None:
+        self.requests: list[str] = []
+        server = self
+
         class Handler(http.server.BaseHTTPRequestHandler):
             def answer(self) -> None:
+                server.requests.append(self.path)
+                if self.path.startswith("/download/"):
+                    # What the app's source view answers with ARENA_MEDIA_ACCEL_PREFIX set.
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/zip")
+                    self.send_header("Content-Disposition", 'attachment; filename="bot-v1.zip"')
+                    self.send_header("X-Accel-Redirect", "/internal-media/zips/bot-v1.zip")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.dumps(
                     {"path": self.path, "headers": dict(self.headers), "body_bytes": length}
@@ -122,12 +135,19 @@ class Upstream(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
 
 
+# The running stand-ins by address, for the tests that look at what reached them.
+UPSTREAMS: dict[str, Upstream] = {}
+
+
 @pytest.fixture
 def upstream():
     server = Upstream()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
+    address = f"127.0.0.1:{server.server_address[1]}"
+    UPSTREAMS[address] = server
+    yield address
+    del UPSTREAMS[address]
     server.shutdown()
     server.server_close()
 
@@ -203,6 +223,11 @@ def test_plain_http_proxies_with_the_right_headers(serve, upstream, tmp_path):
         assert headers.get_all(name) == [value], name  # exactly one: nginx's
     assert headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    # The API's documentation pages alone may have the inline styles their scripts insert.
+    _, headers, _ = fetch(f"http://127.0.0.1:{port}/api/v1/docs/", host="arena.test")
+    assert "style-src 'self' 'unsafe-inline'" in headers["Content-Security-Policy"]
+    assert "script-src 'self';" in headers["Content-Security-Policy"]
     assert headers["Strict-Transport-Security"] is None
     assert headers["Server"] == "nginx"  # no version
 
@@ -243,3 +268,38 @@ def test_tls_serves_https_and_redirects_http(serve, upstream, tmp_path):
     assert headers["Strict-Transport-Security"] == "max-age=31536000"
     for name, value in SECURITY_HEADERS.items():
         assert headers.get_all(name) == [value], name
+
+
+def test_static_files_are_served_from_nginx_s_cache_and_stored_files_from_the_volume(
+    serve, upstream, tmp_path
+):
+    port = free_port()
+    media = tmp_path / "media"
+    (media / "zips").mkdir(parents=True)
+    (media / "zips" / "bot-v1.zip").write_bytes(b"PK-the-stored-zip")
+    render(
+        "http", tmp_path / "conf", tmp_path, ARENA_NGINX_HTTP_PORT=str(port),
+        ARENA_NGINX_UPSTREAM=upstream, ARENA_NGINX_MEDIA_ROOT=str(media),
+    )  # fmt: skip
+    serve(tmp_path / "conf", port)
+    server = UPSTREAMS[upstream]
+
+    seen = []
+    for _ in range(3):
+        status, headers, body = fetch(f"http://127.0.0.1:{port}/static/web/arena.css", host="a")
+        assert status == 200
+        seen.append(headers["X-Cache-Status"])
+        for name, value in SECURITY_HEADERS.items():
+            assert headers.get_all(name) == [value], name
+    assert seen[0] == "MISS" and seen[1:] == ["HIT", "HIT"]
+    assert server.requests.count("/static/web/arena.css") == 1
+
+    # A download the app allowed: nginx sends the file, with the app's name for it.
+    status, headers, body = fetch(f"http://127.0.0.1:{port}/download/bot/1/", host="a")
+    assert (status, body) == (200, b"PK-the-stored-zip")
+    assert headers["Content-Disposition"] == 'attachment; filename="bot-v1.zip"'
+    assert headers["X-Accel-Redirect"] is None
+    assert headers.get_all("X-Frame-Options") == ["DENY"]
+    # The internal location itself answers nobody.
+    status, _, body = fetch(f"http://127.0.0.1:{port}/internal-media/zips/bot-v1.zip", host="a")
+    assert status == 404 and b"PK" not in body

@@ -410,7 +410,8 @@ def test_a_submission_goes_from_upload_through_build_and_validation_to_a_duel(st
     )
     assert too_big.status_code == 413
 
-    submit(browser, "e2e-random", player_zip(EXAMPLE_PLAYERS / "random"))
+    random_zip = player_zip(EXAMPLE_PLAYERS / "random")
+    submit(browser, "e2e-random", random_zip)
     # This one has a dependency: pip runs in the image build the worker starts.
     submit(
         browser, "e2e-dummy", player_zip(EXAMPLE_PLAYERS / "dummy", {"requirements.txt": "six\n"})
@@ -456,6 +457,15 @@ def test_a_submission_goes_from_upload_through_build_and_validation_to_a_duel(st
     # The duel's page, through nginx; the worker left no player container or socket behind.
     page = browser.get(f"/duels/{duel['id']}/")
     assert page.status_code == 200 and "e2e-random" in page.text
+    # Its source, sent by nginx from the media volume once the app allowed it (X-Accel-Redirect:
+    # nginx's static file module adds the ETag that the app's own answers lack).
+    source = browser.get("/games/tic-tac-toe/competitors/e2e-random/revisions/1/source.zip")
+    assert source.status_code == 200 and source.content == random_zip
+    assert "ETag" in source.headers and "X-Accel-Redirect" not in source.headers
+    assert source.headers["X-Frame-Options"] == "DENY"
+    # Static files come from nginx's cache after the first request.
+    statuses = [browser.get("/static/web/arena.css").headers["X-Cache-Status"] for _ in range(2)]
+    assert statuses[-1] == "HIT", statuses
 
     def leftovers() -> list[str]:
         containers = run(["docker", "ps", "-aq", "--filter", f"label={SANDBOX_LABEL}"]).stdout
@@ -615,7 +625,8 @@ def test_the_pages_work_under_nginx_s_content_security_policy(stack):
 
     stack.nginx(domain=DOMAIN, certificate=True)
     site = f"https://{DOMAIN}:{stack.https_port}"
-    pages = ["/", "/signup/", "/login/", "/games/tic-tac-toe/", "/admin/login/"]
+    pages = ["/", "/signup/", "/login/", "/games/tic-tac-toe/", "/admin/login/",
+             "/api/v1/docs/", "/api/v1/redoc/"]  # fmt: skip
     state = stack.shell(STATE)
     if state["duels"]:
         duel = state["duels"][0]["id"]
@@ -634,6 +645,8 @@ def test_the_pages_work_under_nginx_s_content_security_policy(stack):
             response = page.goto(site + path, wait_until="networkidle")
             assert response.status == 200, path
             assert response.headers["content-security-policy"].startswith("default-src 'self'")
+            if path.startswith("/api/v1/"):  # the documentation drew the schema
+                page.get_by_text("RL Arena API").first.wait_for(timeout=30_000)
             found = page.evaluate("window.__csp")
             if found:
                 violations[path] = found

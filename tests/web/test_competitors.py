@@ -251,3 +251,19 @@ def test_its_queries_do_not_grow_with_revisions_and_editions(as_owner, owner):
         edition("quarto", number, {mine: number % 2 + 1, rival: 2 - number % 2})
     assert queries(as_owner, url("competitor", competitor)) == few
     assert queries(as_owner, url("revision", competitor, 5)) <= few
+
+
+@pytest.mark.parametrize(("viewer", "sees"), VIEWERS)
+def test_behind_nginx_an_allowed_download_is_handed_to_nginx(
+    request, private, viewer, sees, settings
+):
+    settings.MEDIA_ACCEL_PREFIX = "/internal-media/"
+    response = request.getfixturevalue(viewer).get(url("revision-source", private, 2))
+    if not sees:
+        assert response.status_code == 404 and "X-Accel-Redirect" not in response
+        return
+    stored = private.revisions.get(version=2).zip_file.name
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/internal-media/{stored}"
+    assert response.content == b""
+    assert 'attachment; filename="tic-tac-toe-secret-bot-v2.zip"' in response["Content-Disposition"]

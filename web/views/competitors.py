@@ -10,10 +10,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -21,6 +23,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -228,18 +231,26 @@ def revision_status(request: HttpRequest, slug: str, name: str, version: int) ->
 
 
 @require_GET
-def revision_source(request: HttpRequest, slug: str, name: str, version: int) -> FileResponse:
+def revision_source(request: HttpRequest, slug: str, name: str, version: int) -> HttpResponse:
     revision = get_revision_source(request.user, slug, name, version)
+    competitor = revision.competitor
+    filename = f"{competitor.environment.slug}-{competitor.name}-v{revision.version}.zip"
+    if settings.MEDIA_ACCEL_PREFIX and isinstance(revision.zip_file.storage, FileSystemStorage):
+        # nginx sends the file from the media folder it mounts: no thread of ours streams it.
+        if not revision.zip_file.storage.exists(revision.zip_file.name):
+            raise Http404("this revision's zip is no longer stored")
+        response = HttpResponse(content_type="application/zip")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        response["X-Accel-Redirect"] = (
+            settings.MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + quote(revision.zip_file.name)
+        )
+        return response
     try:
         stored = revision.zip_file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("this revision's zip is no longer stored") from exc
-    competitor = revision.competitor
     return FileResponse(
-        stored,
-        as_attachment=True,
-        filename=f"{competitor.environment.slug}-{competitor.name}-v{revision.version}.zip",
-        content_type="application/zip",
+        stored, as_attachment=True, filename=filename, content_type="application/zip"
     )
 
 
