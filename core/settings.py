@@ -230,6 +230,16 @@ ARENA_HEARTBEAT_INTERVAL = env_float("ARENA_HEARTBEAT_INTERVAL", 10.0, minimum=0
 # Arena errors (OTHER_ERROR, Docker down) are retried this many times before a duel fails.
 ARENA_MAX_DUEL_ATTEMPTS = env_int("ARENA_MAX_DUEL_ATTEMPTS", 3, minimum=1)
 
+# Watching duels live (duel_runner/live.py): a running duel's events, kept this many (about)
+# and for this long after the duel ends.
+ARENA_LIVE_MAXLEN = env_int("ARENA_LIVE_MAXLEN", 5000, minimum=100)
+ARENA_LIVE_KEEP_SECONDS = env_int("ARENA_LIVE_KEEP_SECONDS", 600, minimum=10)
+# Each spectator's event stream holds a web thread: it ends after this many seconds (the
+# browser reconnects at once where it left off), and a web process serves at most this many
+# at a time, so pages stay served however many spectators come (the others wait and retry).
+ARENA_LIVE_STREAM_SECONDS = env_float("ARENA_LIVE_STREAM_SECONDS", 60.0, minimum=1)
+ARENA_LIVE_STREAMS_PER_PROCESS = env_int("ARENA_LIVE_STREAMS_PER_PROCESS", 2, minimum=1)
+
 # --- Publishing: the source of public revisions, in a git repository --------------------------
 # Empty: publishing is off. Validated public revisions then wait (PUBLISH_SCHEDULED) until it is
 # turned on and `manage.py publish_pending` sends them.

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.models import Duel, Revision
 from core.work import ClaimLost, claim, enqueue, finish, heartbeat
+from duel_runner import live
 from duel_runner.sandboxes import open_player, remove_orphaned_containers
 from run_duel import run_duel
 from run_duel.duel import ERROR
@@ -108,12 +109,15 @@ def run_duel_task(duel_id: int) -> None:
                 open_player(revision, f"player {n}", stack, **{"org.rl-arena.duel": str(duel.pk)})
                 for n, revision in ((1, duel.revision_1), (2, duel.revision_2))
             ]
+            # Spectators read the duel's events from the live channel, never from here.
+            spectators = stack.enter_context(live.Publisher(live.channel(), duel.pk))
             record = run_duel(
                 duel.environment.slug,
                 players[0],
                 players[1],
                 duel.num_matches,
                 progress=heartbeat(duel, settings.ARENA_HEARTBEAT_INTERVAL, "matches_done"),
+                on_event=spectators,
             )
     except ClaimLost:
         log.warning("duel %s was taken over by another worker", duel_id)

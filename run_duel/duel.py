@@ -8,6 +8,18 @@ Failure policy (bounded time whatever a player does):
 - an exception, a non-integer or an invalid action costs that match only;
 - an arena error (``OTHER_ERROR``) stops the duel at once: its result is ``ERROR``, to be
   retried, and nothing is charged to either player.
+
+An observer (``on_event``) can follow the duel as it is played, for spectators. It receives
+small plain-JSON dicts, each with a ``kind``:
+
+- ``match``: a match starts (``match``, ``num_matches``, ``first_player`` 1 or 2, the initial
+  ``state``, and ``tally``, the duel's counters so far);
+- ``move``: a valid move (``match``, ``player``, ``action``, the new ``state``, ``reward``);
+- ``match_end``: its ``result``, both scores, the first line of its ``error`` and the ``tally``;
+- ``duel_end``: the duel's ``result``, the first line of its ``error`` and the final ``tally``.
+
+Error lines never carry the players' log tails, which are private. Without an observer the
+only cost is one ``is None`` test per move.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ from run_duel.match import (
     PLAYER_1_WIN,
     PLAYER_2_ERROR,
     PLAYER_2_WIN,
+    Observer,
     error_message,
     plain_number,
     play_match,
@@ -67,6 +80,7 @@ def run_duel(
     *,
     progress: Progress | None = None,
     max_restarts: int = DEFAULT_MAX_RESTARTS,
+    on_event: Observer | None = None,
 ) -> dict[str, Any]:
     """Play a duel and return its record, the JSON of the original arena.
 
@@ -97,16 +111,45 @@ def run_duel(
     for index in range(total if arena_error is None else 0):
         number = index + 1
         player_1_starts = index % 2 == 0
+        if on_event is not None:
+            game.reset()
+            on_event(
+                {
+                    "kind": "match",
+                    "match": number,
+                    "num_matches": total,
+                    "first_player": 1 if player_1_starts else 2,
+                    "state": game.state(),
+                    "tally": live_tally(tally),
+                }
+            )
         if gone[0] or gone[1]:
             record = _forfeit(game, gone, player_1_starts, number)
         else:
             record = play_match(
-                game, player_1, player_2, player_1_starts=player_1_starts, match_number=number
+                game,
+                player_1,
+                player_2,
+                player_1_starts=player_1_starts,
+                match_number=number,
+                on_event=on_event,
             )
         matches.append(record)
         tally[_COUNTER[record["result"]]] += 1
         tally["player_1_score"] += record["player_1_score"]
         tally["player_2_score"] += record["player_2_score"]
+        if on_event is not None:
+            on_event(
+                {
+                    "kind": "match_end",
+                    "match": number,
+                    "result": record["result"],
+                    "player_1_score": record["player_1_score"],
+                    "player_2_score": record["player_2_score"],
+                    "error": _first_line(record["error_msg"]),
+                    "tally": live_tally(tally),
+                }
+            )
         if record["result"] == OTHER_ERROR:
             break
         try:
@@ -124,10 +167,20 @@ def run_duel(
     errors = [m["error_msg"] for m in matches if m["result"] == OTHER_ERROR]
     errors += [arena_error] if arena_error else []
     errors = errors or startup_failures or [m["error_msg"] for m in matches if m["error_msg"]]
+    result = duel_result(tally)
+    if on_event is not None:
+        on_event(
+            {
+                "kind": "duel_end",
+                "result": result,
+                "error": _first_line(errors[0] if errors else None),
+                "tally": live_tally(tally),
+            }
+        )
     return {
         "environment": info.slug,
         "rules_version": info.rules_version,
-        "result": duel_result(tally),
+        "result": result,
         "error_msg": errors[0] if errors else None,
         "num_matches": total,
         "player_1_errors": tally["player_1_errors"],
@@ -140,6 +193,26 @@ def run_duel(
         "player_2_score": plain_number(tally["player_2_score"]),
         "matches": matches,
     }
+
+
+def live_tally(tally: dict[str, Any]) -> dict[str, Any]:
+    """The counters so far, with each player's points (2 per win or opponent error, 1 per
+    draw), as a spectator's running score."""
+    live = {**tally}
+    live["player_1_score"] = plain_number(tally["player_1_score"])
+    live["player_2_score"] = plain_number(tally["player_2_score"])
+    live["player_1_points"] = (
+        2 * (tally["player_1_wins"] + tally["player_2_errors"]) + tally["draws"]
+    )
+    live["player_2_points"] = (
+        2 * (tally["player_2_wins"] + tally["player_1_errors"]) + tally["draws"]
+    )
+    return live
+
+
+def _first_line(message: str | None) -> str:
+    """What a spectator may read of an error: its first line, never the log tail below it."""
+    return message.strip().splitlines()[0] if message and message.strip() else ""
 
 
 def _start(players: tuple[PlayerHandle, PlayerHandle], gone: list[str | None]) -> str | None:

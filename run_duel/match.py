@@ -6,6 +6,7 @@ only numpy arrays ever built are the ones a player receives.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from environments import Game, InvalidActionError
@@ -20,6 +21,10 @@ PLAYER_2_ERROR = "PLAYER_2_ERROR"
 OTHER_ERROR = "OTHER_ERROR"
 
 LOG_TAIL_CHARS = 1500
+
+# Receives the small dicts of a live duel (see run_duel.duel for their kinds); called on the
+# duel's own thread between two moves, so it must return quickly.
+Observer = Callable[[dict[str, Any]], None]
 
 
 def plain_number(value: float) -> int | float:
@@ -43,8 +48,12 @@ def play_match(
     *,
     player_1_starts: bool = True,
     match_number: int = 1,
+    on_event: Observer | None = None,
 ) -> dict[str, Any]:
     """Play one match and return its record (``result``, ``error_msg``, scores, ``states``...).
+
+    ``on_event``, if given, receives a ``move`` event after each valid move: ``match``,
+    ``player`` (1 or 2), ``action``, ``state`` (the new state, plain JSON) and ``reward``.
 
     Never raises for what a player does: a player's failure is recorded as that player's
     error, anything else (:class:`ArenaError` or a bug of ours) as ``OTHER_ERROR``; the scores
@@ -79,6 +88,17 @@ def play_match(
             latest[acting] = reward
             totals[acting] += reward
             states.append(game.state())
+            if on_event is not None:
+                on_event(
+                    {
+                        "kind": "move",
+                        "match": match_number,
+                        "player": 1 if (acting == 0) == first_is_player_1 else 2,
+                        "action": int(action),
+                        "state": states[-1],
+                        "reward": plain_number(reward),
+                    }
+                )
             if game.done:
                 break
             acting = 1 - acting

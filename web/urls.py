@@ -1,3 +1,9 @@
-from web.views import accounts, competitors, duels, games
+from web.views import accounts, competitors, duels, games, live
 
-urlpatterns = games.urlpatterns + accounts.urlpatterns + competitors.urlpatterns + duels.urlpatterns
+urlpatterns = (
+    games.urlpatterns
+    + accounts.urlpatterns
+    + competitors.urlpatterns
+    + duels.urlpatterns
+    + live.urlpatterns
+)

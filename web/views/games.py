@@ -9,6 +9,8 @@ from django.urls import path
 
 from core.models import Duel, Environment, Tournament, TournamentParticipant
 
+LIVE_DUELS_SHOWN = 20
+
 
 def _leaderboard(tournament: Tournament | None) -> list[TournamentParticipant]:
     if tournament is None:
@@ -53,6 +55,12 @@ def game(request: HttpRequest, slug: str) -> HttpResponse:
     environment = get_object_or_404(Environment, slug=slug)
     editions = list(environment.tournaments.order_by("-edition"))
     latest = editions[0] if editions else None
+    # The duels being played now, to watch live; a few at most run at once per worker.
+    running = list(
+        environment.duels.filter(state=Duel.RUNNING)
+        .select_related("revision_1__competitor", "revision_2__competitor")
+        .order_by("started", "pk")[:LIVE_DUELS_SHOWN]
+    )
     return render(
         request,
         "web/game.html",
@@ -61,6 +69,7 @@ def game(request: HttpRequest, slug: str) -> HttpResponse:
             "latest": latest,
             "leaderboard": _leaderboard(latest),
             "editions": editions,
+            "running_duels": running,
         },
     )
 

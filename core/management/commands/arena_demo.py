@@ -8,7 +8,10 @@ the site on 127.0.0.1:8000 (unless --no-serve).
 from __future__ import annotations
 
 import io
+import logging
 import sys
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -29,6 +32,7 @@ ENTRANTS = [
     ("mallory", "broken", EXAMPLES / "hostile" / "import_error", ["tic-tac-toe"]),
 ]
 DEMO_PASSWORD = "arena-demo"
+log = logging.getLogger(__name__)
 
 
 def zip_folder(folder: Path) -> SimpleUploadedFile:
@@ -80,7 +84,32 @@ class Command(BaseCommand):
                 f"ada@example.com / {DEMO_PASSWORD} (also the admin, at /admin/). "
                 "Ctrl-C stops it."
             )
+            self.keep_scheduling(settings.CELERY_BEAT_SCHEDULE["schedule-tournaments"]["schedule"])
             call_command("runserver", options["addr"], use_reloader=False)
+
+    def keep_scheduling(self, interval: float) -> threading.Thread:
+        """Beat's job while the site is served: a new valid submission forms a new edition,
+        whose duels run here, one after the other, and can be watched live from the site
+        (tasks run in this process, so the live channel is this process's memory)."""
+
+        def loop() -> None:
+            from django.db import close_old_connections
+
+            from tournament_manager import services
+
+            while True:
+                time.sleep(interval)
+                try:
+                    services.requeue_stuck_work()
+                    services.schedule_all()
+                except Exception:
+                    log.exception("the demo's scheduler failed; it tries again")
+                finally:
+                    close_old_connections()
+
+        thread = threading.Thread(target=loop, name="demo-scheduler", daemon=True)
+        thread.start()
+        return thread
 
     def submit_examples(self) -> None:
         from core.submissions import submit_revision
