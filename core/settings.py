@@ -54,6 +54,12 @@ INSTALLED_APPS = [
     "tournament_manager",
     "web",
     "publisher",
+    # The JSON API (web/api/): Django REST framework, its OpenAPI schema and docs page, whose
+    # Swagger UI and Redoc files come from the sidecar package (no CDN: meetups run offline).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "web.api",
 ]
 
 MIDDLEWARE = [
@@ -168,7 +174,10 @@ LOGGING = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = None
+# Tasks keep no result, except the API's move (web.api.tasks.compute_move), which the web
+# process waits for: its result travels through the broker's Redis.
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL or None
+CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged when it ends, and given back when its worker dies: with the state
 # checks in the tasks this makes every step at-least-once and its effect exactly-once.
@@ -254,3 +263,40 @@ ARENA_PUBLISH_AUTHOR_EMAIL = env_str("ARENA_PUBLISH_AUTHOR_EMAIL", "arena@localh
 # An unreachable repository is tried again this many times, with a growing delay, then failed.
 ARENA_PUBLISH_RETRIES = env_int("ARENA_PUBLISH_RETRIES", 4, minimum=0)
 ARENA_PUBLISH_TIMEOUT = env_float("ARENA_PUBLISH_TIMEOUT", 300.0, minimum=5)
+
+# --- The JSON API (/api/v1/) and its move endpoint ------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["web.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "web.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "web.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "RL Arena API",
+    "DESCRIPTION": (
+        "Games, competitors, revisions, tournaments, duels and match replays; with a personal "
+        "API token (created on your profile page), create competitors, upload revisions and "
+        "ask a validated agent for its move."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DuelStateEnum": "core.models.Duel.STATES",
+        "TournamentStateEnum": "core.models.Tournament.STATES",
+    },
+}
+# Moves one API token may ask for per minute (each one starts the agent in its sandbox).
+ARENA_API_MOVES_PER_MINUTE = env_int("ARENA_API_MOVES_PER_MINUTE", 10, minimum=1)
+# How long the web process waits for a worker to compute a move before answering 503.
+ARENA_API_MOVE_WAIT = env_float("ARENA_API_MOVE_WAIT", 50.0, minimum=1)

@@ -1,3 +1,6 @@
+from django.urls import include, path
+
+from web.api import pages as api_pages
 from web.views import accounts, competitors, duels, games, live
 
 urlpatterns = (
@@ -7,3 +10,6 @@ urlpatterns = (
     + duels.urlpatterns
     + live.urlpatterns
 )
+
+# The JSON API, its schema and docs pages; the API token page of the website.
+urlpatterns += [path("api/v1/", include("web.api.urls")), *api_pages.urlpatterns]

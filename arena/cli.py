@@ -1,0 +1,208 @@
+"""``arena submit``: send a player to an arena server and follow it; ``arena duel``: a local
+duel (the dev kit, ``python -m run_duel``).
+
+Exit status of ``submit``: 0 when the revision passed its validation (or was uploaded, with
+``--no-wait``), 1 when its build or validation failed, 2 with a one-line reason on bad input
+(token, game, folder, a zip the server refused), 3 when the server is unreachable or failing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from arena.client import (
+    SERVER_FAILURE,
+    ApiError,
+    ArenaClient,
+    CliError,
+    env_or,
+    quote,
+    submission_bytes,
+)
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+REJECTED = 1
+LOG_TAIL_LINES = 30
+STATE_WORDS = {
+    "IMAGE_SCHEDULED": "build: waiting for a builder",
+    "IMAGE_RUNNING": "build: building the image",
+    "IMAGE_COMPLETED": "build: done",
+    "IMAGE_FAILED": "build: failed",
+    "TEST_SCHEDULED": "validation: waiting for a runner",
+    "TEST_RUNNING": "validation: playing against itself",
+    "TEST_COMPLETED": "validation: passed",
+    "TEST_FAILED": "validation: failed",
+}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="arena",
+        description="Submit a player to an RL Arena server, or run a duel on this machine.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    submit = commands.add_parser(
+        "submit",
+        help="upload a player folder as a new revision and follow its build and validation",
+        description="Upload a player folder (or zip) as a new revision of your competitor, "
+        "creating the competitor if needed, and follow its build and validation.",
+    )
+    submit.add_argument("folder", type=Path, help="the folder holding player.py, or a .zip")
+    submit.add_argument("--game", "-g", required=True, help="tic-tac-toe, connect-four, quarto")
+    submit.add_argument("--competitor", "-c", required=True, help="your competitor's name")
+    submit.add_argument(
+        "--public", action="store_true", help="when creating it: anyone may read its source"
+    )
+    submit.add_argument("--server", help=f"default: ARENA_SERVER, else {DEFAULT_SERVER}")
+    submit.add_argument("--token", help="your API token; default: ARENA_TOKEN")
+    submit.add_argument(
+        "--no-wait", action="store_true", help="stop once uploaded, without following it"
+    )
+    submit.add_argument(
+        "--timeout", type=float, default=1800, help="seconds to follow it (default 1800)"
+    )
+    commands.add_parser(
+        "duel",
+        add_help=False,
+        help="a duel on this machine, as the arena runs it (same options as python -m run_duel)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["duel"]:
+        from run_duel.cli import main as duel
+
+        return duel(argv[1:])
+    args = parse_args(argv)
+    out = out or sys.stdout
+    try:
+        return submit(args, out)
+    except CliError as exc:
+        print(f"arena: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("arena: interrupted; the revision goes on being built on the server", file=sys.stderr)
+        return 130
+
+
+def submit(args: argparse.Namespace, out: TextIO) -> int:
+    server = env_or(args.server, "ARENA_SERVER", DEFAULT_SERVER)
+    token = env_or(args.token, "ARENA_TOKEN")
+    if not token:
+        raise CliError(
+            f"no API token: create one on {server.rstrip('/')}/account/api-token/ and pass it "
+            "with --token or ARENA_TOKEN"
+        )
+    filename, content = submission_bytes(args.folder)
+    client = ArenaClient(server, token)
+    me = client.get("/api/v1/me/")
+    game = client.get(f"/api/v1/games/{quote(args.game)}/")
+    competitor = _competitor(client, game, args, me["username"], out)
+    base = f"/api/v1/games/{quote(game['slug'])}/competitors/{quote(competitor['name'])}"
+    revision = client.post_file(f"{base}/revisions/", "zip_file", filename, content)
+    version = revision["version"]
+    page = client.url(
+        f"/games/{quote(game['slug'])}/competitors/{quote(competitor['name'])}/revisions/{version}/"
+    )
+    print(
+        f"uploaded revision {version} of {competitor['name']} ({len(content)} bytes): {page}",
+        file=out,
+    )
+    if args.no_wait:
+        return 0
+    revision = _follow(client, f"{base}/revisions/{version}/", args.timeout, out)
+    if not revision["is_valid"]:
+        _explain_failure(revision, out)
+        return REJECTED
+    print(f"revision {version} passed its validation", file=out)
+    _show_rank(client, game, client.get(f"{base}/"), out)
+    return 0
+
+
+def _competitor(
+    client: ArenaClient, game: dict[str, Any], args: argparse.Namespace, me: str, out: TextIO
+) -> dict[str, Any]:
+    path = f"/api/v1/games/{quote(game['slug'])}/competitors/"
+    try:
+        competitor = client.get(f"{path}{quote(args.competitor)}/")
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        competitor = client.post_json(path, {"name": args.competitor, "is_public": args.public})
+        visibility = "public" if competitor["is_public"] else "private"
+        print(
+            f"created the {visibility} competitor {competitor['name']} for {game['name']}", file=out
+        )
+        return competitor
+    if competitor["owner"] != me:
+        raise CliError(
+            f"{game['name']}'s competitor {competitor['name']} belongs to {competitor['owner']}: "
+            "choose another name with --competitor"
+        )
+    return competitor
+
+
+def _follow(client: ArenaClient, path: str, timeout: float, out: TextIO) -> dict[str, Any]:
+    """Poll the revision until its build and validation are over, telling each new state."""
+    deadline = time.monotonic() + timeout
+    told: set[str] = set()
+    while True:
+        revision = client.get(path)
+        for state in (revision["image_state"], revision["test_state"]):
+            if state in STATE_WORDS and state not in told:
+                told.add(state)
+                print(f"  {STATE_WORDS[state]}", file=out, flush=True)
+        if revision["done"]:
+            return revision
+        if time.monotonic() > deadline:
+            raise CliError(
+                f"the revision is still {revision['image_state']} / {revision['test_state']} "
+                f"after {timeout:g} s; follow it on the website",
+                SERVER_FAILURE,
+            )
+        time.sleep(1.0)
+
+
+def _tail(text: str | None) -> str:
+    lines = (text or "").rstrip().splitlines()
+    return "\n".join(lines[-LOG_TAIL_LINES:])
+
+
+def _explain_failure(revision: dict[str, Any], out: TextIO) -> None:
+    if revision["image_state"] == "IMAGE_FAILED":
+        print(f"the build failed: {revision['image_error']}", file=out)
+        logs = [("build log", revision.get("image_log"))]
+    else:
+        print(f"the validation failed: {revision['test_error']}", file=out)
+        logs = [
+            ("player 1's log", revision.get("test_log_1")),
+            ("player 2's log", revision.get("test_log_2")),
+        ]
+    for title, text in logs:
+        if _tail(text):
+            print(f"--- last lines of the {title} ---\n{_tail(text)}", file=out)
+    print("fix it, then run arena submit again: it uploads a new revision", file=out)
+
+
+def _show_rank(
+    client: ArenaClient, game: dict[str, Any], competitor: dict[str, Any], out: TextIO
+) -> None:
+    leaderboard = client.url(f"/games/{quote(game['slug'])}/")
+    if competitor.get("rank"):
+        print(
+            f"{competitor['name']} is ranked {competitor['rank']} of {competitor['field_size']} "
+            f"in edition {competitor['edition']} of {game['name']}: {leaderboard}",
+            file=out,
+        )
+    else:
+        print(
+            f"{competitor['name']} is not ranked yet: it plays in the next edition of "
+            f"{game['name']}. The leaderboard: {leaderboard}",
+            file=out,
+        )

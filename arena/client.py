@@ -1,0 +1,137 @@
+"""A small client of the arena's JSON API (/api/v1/), on the standard library alone."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+from urllib import error, parse, request
+
+# Files a participant's folder holds that the player never needs.
+SKIPPED_FOLDERS = {"__pycache__", ".git", ".hg", ".svn", ".venv", ".mypy_cache", ".pytest_cache"}
+
+BAD_INPUT, SERVER_FAILURE = 2, 3
+
+
+class CliError(Exception):
+    """A failure told to the user in one line; ``code`` is the exit status."""
+
+    def __init__(self, message: str, code: int = BAD_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ApiError(CliError):
+    def __init__(self, message: str, status: int, code: int = BAD_INPUT) -> None:
+        super().__init__(message, code)
+        self.status = status
+
+
+class ArenaClient:
+    def __init__(self, server: str, token: str, timeout: float = 120.0) -> None:
+        self.server = server.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    def url(self, path: str) -> str:
+        return f"{self.server}{path}"
+
+    def get(self, path: str) -> Any:
+        return self._send("GET", path)
+
+    def post_json(self, path: str, data: dict[str, Any]) -> Any:
+        return self._send("POST", path, json.dumps(data).encode(), "application/json")
+
+    def post_file(self, path: str, field: str, filename: str, content: bytes) -> Any:
+        boundary = uuid.uuid4().hex
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+            f'filename="{filename}"\r\nContent-Type: application/zip\r\n\r\n'
+        ).encode()
+        body += content + f"\r\n--{boundary}--\r\n".encode()
+        return self._send("POST", path, body, f"multipart/form-data; boundary={boundary}")
+
+    def _send(
+        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
+    ) -> Any:
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {self.token}"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        req = request.Request(self.url(path), data=body, headers=headers, method=method)
+        try:
+            with request.urlopen(req, timeout=self.timeout) as response:
+                return self._decode(response.status, response.read())
+        except error.HTTPError as exc:
+            data = self._decode(exc.code, exc.read(), failed=True)
+            message = data.get("error") if isinstance(data, dict) else None
+            raise self._error(exc.code, message or f"HTTP {exc.code}") from None
+        except (error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise CliError(
+                f"cannot reach the arena at {self.server} ({reason}): check the address "
+                "(--server or ARENA_SERVER) and that the server is up",
+                SERVER_FAILURE,
+            ) from None
+
+    def _decode(self, status: int, raw: bytes, failed: bool = False) -> Any:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            if failed and status >= 500:
+                return None
+            raise CliError(
+                f"{self.server} answered HTTP {status} with something other than the arena's "
+                "API: check the address (--server or ARENA_SERVER)",
+                SERVER_FAILURE,
+            ) from None
+
+    def _error(self, status: int, message: str) -> ApiError:
+        if status == 401:
+            return ApiError(
+                f"the server refused your API token: {message}",
+                status,
+            )
+        if status >= 500:
+            return ApiError(
+                f"the arena failed (HTTP {status}): {message}; try again later",
+                status,
+                SERVER_FAILURE,
+            )
+        return ApiError(message, status)
+
+
+def zip_folder(folder: Path) -> bytes:
+    """The folder as a zip, without caches and version-control folders."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if SKIPPED_FOLDERS & set(relative.parts) or not path.is_file():
+                continue
+            archive.write(path, relative.as_posix())
+    return buffer.getvalue()
+
+
+def submission_bytes(path: Path) -> tuple[str, bytes]:
+    """(file name, zip) of a player folder or of a zip file, checked for player.py."""
+    if path.is_file() and path.suffix == ".zip":
+        return path.name, path.read_bytes()
+    if not path.is_dir():
+        raise CliError(f"{path} is neither a folder nor a .zip file: give the player's folder")
+    if not (path / "player.py").is_file():
+        raise CliError(
+            f"{path} has no player.py: give the folder that holds player.py (with its Player class)"
+        )
+    return f"{path.resolve().name or 'player'}.zip", zip_folder(path)
+
+
+def quote(name: str) -> str:
+    return parse.quote(name, safe="")
+
+
+def env_or(value: str | None, name: str, default: str = "") -> str:
+    return value or os.environ.get(name, "") or default

@@ -1,0 +1,125 @@
+"""``arena submit`` against a live server: real PostgreSQL, a real Celery worker and Docker.
+
+The command runs as a participant runs it, in its own process, speaking HTTP to the server.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from core.models import Competitor, Revision
+from tests.conftest import EXAMPLE_PLAYERS, ROOT, wait_for
+from tests.platform import factories
+from web.api.models import ApiToken
+
+pytestmark = [pytest.mark.docker, pytest.mark.services, pytest.mark.slow]
+
+
+def arena(*args: str, server: str, token: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
+    env.update(ARENA_SERVER=server, PYTHONPATH=str(ROOT))
+    if token is not None:
+        env["ARENA_TOKEN"] = token
+    return subprocess.run(
+        [sys.executable, "-m", "arena", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def server(live_server, celery_processes, docker_client):
+    # (Not no_leftover_containers: other test runs share this Docker engine at the same time.)
+    celery_processes.worker("worker1")
+    return live_server.url
+
+
+@pytest.fixture
+def token(transactional_db) -> str:
+    return ApiToken.create_for(factories.user("cli-user"))
+
+
+def test_it_submits_a_player_follows_it_and_shows_the_rank(server, token):
+    result = arena(
+        "submit", "--game", "tic-tac-toe", "--competitor", "cli-bot",
+        str(EXAMPLE_PLAYERS / "random"), server=server, token=token,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "created the private competitor cli-bot" in result.stdout
+    assert "uploaded revision 1 of cli-bot" in result.stdout
+    assert "validation: passed" in result.stdout
+    assert "cli-bot is not ranked yet" in result.stdout
+    competitor = Competitor.objects.get(name="cli-bot")
+    assert competitor.owner.username == "cli-user"
+    assert competitor.revisions.get().test_state == Revision.TEST_COMPLETED
+
+    # A second submission is the same competitor's next revision.
+    again = arena(
+        "submit", "-g", "tic-tac-toe", "-c", "cli-bot", "--no-wait",
+        str(EXAMPLE_PLAYERS / "dummy"), server=server, token=token,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "uploaded revision 2 of cli-bot" in again.stdout
+    revision = competitor.revisions.get(version=2)
+    # Not killed in the middle of its validation when the test ends.
+    wait_for(lambda: revision.refresh_from_db() or revision.test_state == Revision.TEST_COMPLETED)
+
+
+def test_it_shows_why_a_revision_failed_and_exits_non_zero(server, token):
+    result = arena(
+        "submit", "--game", "tic-tac-toe", "--competitor", "broken",
+        str(EXAMPLE_PLAYERS / "hostile" / "import_error"), server=server, token=token,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the validation failed: " in result.stdout
+    assert "--- last lines of the player 1's log ---" in result.stdout
+    assert "ModuleNotFoundError" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--game", "chess"], "There is no game 'chess'"),
+        (["--game", "quarto", "--token", "arena_wrong"], "refused your API token"),
+    ],
+)
+def test_it_says_what_is_wrong_in_one_line(live_server, token, args, words):
+    result = arena(
+        "submit", "--competitor", "x", *args, str(EXAMPLE_PLAYERS / "random"),
+        server=live_server.url, token=token,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert words in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert result.stdout == ""
+
+
+def test_it_says_when_the_server_is_unreachable_or_the_token_missing(tmp_path):
+    result = arena(
+        "submit", "-g", "quarto", "-c", "x", str(EXAMPLE_PLAYERS / "random"),
+        server="http://127.0.0.1:9", token="arena_x",
+    )  # fmt: skip
+    assert (
+        result.returncode == 3 and "cannot reach the arena at http://127.0.0.1:9" in result.stderr
+    )
+    result = arena("submit", "-g", "quarto", "-c", "x", str(tmp_path), server="x", token=None)
+    assert result.returncode == 2 and "no API token" in result.stderr
+    result = arena("submit", "-g", "quarto", "-c", "x", str(tmp_path), server="x", token="t")
+    assert result.returncode == 2 and "has no player.py" in result.stderr
+
+
+def test_it_runs_the_dev_kits_duel_under_the_same_name(tmp_path):
+    output = tmp_path / "duel.json"
+    result = arena(
+        "duel", "-e", "tic-tac-toe", "--player-1", str(EXAMPLE_PLAYERS / "random"),
+        "--player-2", str(EXAMPLE_PLAYERS / "dummy"), "-n", "2", "--sandbox", "process",
+        "-o", str(output), server="x", token=None,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert '"num_matches": 2' in output.read_text()

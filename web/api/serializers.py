@@ -1,0 +1,335 @@
+"""What the API says about each thing; private fields are null for who may not see them.
+
+"Private" follows the website (:func:`web.access.can_see_private`): a private competitor's
+errors, logs and sources are its owner's and staff's; results and states are public.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
+from web.access import can_see_private, hide_private_log_tails
+
+# --- Games ---------------------------------------------------------------------------------
+
+
+class LimitsSerializer(serializers.Serializer):
+    memory = serializers.CharField()
+    cpus = serializers.FloatField()
+    startup_timeout = serializers.FloatField(help_text="seconds for Player(False) to be ready")
+    move_timeout = serializers.FloatField(help_text="seconds per start() or step() call")
+
+
+class GameSerializer(serializers.ModelSerializer):
+    slug = serializers.SlugField()
+    duel_length = serializers.IntegerField(source="num_matches")
+    limits = LimitsSerializer(source="*", read_only=True)
+    latest_edition = serializers.IntegerField(
+        allow_null=True, read_only=True, help_text="the edition whose ranking is the leaderboard"
+    )
+
+    class Meta:
+        model = Environment
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "rules_version",
+            "duel_length",
+            "state_dtype",
+            "limits",
+            "active",
+            "latest_edition",
+        ]
+
+
+# --- Competitors and revisions ---------------------------------------------------------------
+
+
+class CompetitorSerializer(serializers.ModelSerializer):
+    game = serializers.SlugField(source="environment.slug", read_only=True)
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    latest_version = serializers.IntegerField(allow_null=True, read_only=True)
+    latest_image_state = serializers.CharField(allow_null=True, read_only=True)
+    latest_test_state = serializers.CharField(allow_null=True, read_only=True)
+    valid_version = serializers.IntegerField(
+        allow_null=True, read_only=True, help_text="latest validated revision: the one that plays"
+    )
+    rank = serializers.IntegerField(
+        source="current_rank", allow_null=True, read_only=True, help_text="in `edition`"
+    )
+    edition = serializers.IntegerField(
+        source="current_edition",
+        allow_null=True,
+        read_only=True,
+        help_text="the game's latest edition, when the competitor takes part in it",
+    )
+    field_size = serializers.IntegerField(
+        allow_null=True, read_only=True, help_text="competitors ranked in `edition`"
+    )
+
+    class Meta:
+        model = Competitor
+        fields = [
+            "game",
+            "name",
+            "owner",
+            "is_public",
+            "created",
+            "latest_version",
+            "latest_image_state",
+            "latest_test_state",
+            "valid_version",
+            "rank",
+            "edition",
+            "field_size",
+        ]
+
+
+class CompetitorCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=60, help_text="letters, digits, - and _ (e.g. my-minimax)"
+    )
+    is_public = serializers.BooleanField(
+        default=False, help_text="anyone may download its source and read its logs"
+    )
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    """A revision; ``image_error`` and ``test_error`` are null unless the viewer may see them."""
+
+    done = serializers.SerializerMethodField(help_text="build and validation are over")
+    is_valid = serializers.BooleanField(read_only=True)
+    image_error = serializers.CharField(allow_null=True)
+    test_error = serializers.CharField(allow_null=True)
+
+    class Meta:
+        model = Revision
+        fields = [
+            "version",
+            "created",
+            "image_state",
+            "test_state",
+            "publish_state",
+            "done",
+            "is_valid",
+            "image_error",
+            "test_error",
+            "test_duel",
+        ]
+
+    def get_done(self, revision: Revision) -> bool:
+        return revision.image_state == Revision.IMAGE_FAILED or revision.test_state in (
+            Revision.TEST_COMPLETED,
+            Revision.TEST_FAILED,
+        )
+
+    def to_representation(self, revision: Revision) -> dict[str, Any]:
+        data = super().to_representation(revision)
+        if not self.context.get("may_see", False):
+            for field in self.Meta.fields:
+                if field in PRIVATE_REVISION_FIELDS:
+                    data[field] = None
+        return data
+
+
+PRIVATE_REVISION_FIELDS = {"image_error", "test_error", "image_log", "test_log_1", "test_log_2"}
+
+
+class RevisionDetailSerializer(RevisionSerializer):
+    """With the build log and both validation player logs (null unless the viewer may see)."""
+
+    image_log = serializers.CharField(allow_null=True)
+    test_log_1 = serializers.CharField(allow_null=True)
+    test_log_2 = serializers.CharField(allow_null=True)
+
+    class Meta(RevisionSerializer.Meta):
+        fields = [*RevisionSerializer.Meta.fields, "image_log", "test_log_1", "test_log_2"]
+
+
+class RevisionUploadSerializer(serializers.Serializer):
+    zip_file = serializers.FileField(
+        help_text="a zip with player.py at its root (and requirements.txt if it needs packages)"
+    )
+
+
+# --- Tournaments -----------------------------------------------------------------------------
+
+
+class TournamentSerializer(serializers.ModelSerializer):
+    game = serializers.SlugField(source="environment.slug", read_only=True)
+
+    class Meta:
+        model = Tournament
+        fields = [
+            "game",
+            "edition",
+            "state",
+            "created",
+            "finished",
+            "duels_total",
+            "duels_done",
+            "duels_reused",
+        ]
+
+
+class LeaderboardRowSerializer(serializers.ModelSerializer):
+    competitor = serializers.CharField(source="revision.competitor.name")
+    owner = serializers.CharField(source="revision.competitor.owner.username")
+    version = serializers.IntegerField(source="revision.version")
+
+    class Meta:
+        model = TournamentParticipant
+        fields = [
+            "rank",
+            "competitor",
+            "owner",
+            "version",
+            "points",
+            "wins",
+            "losses",
+            "draws",
+            "total_score",
+            "rating",
+            "rating_mu",
+            "rating_sigma",
+        ]
+
+
+class TournamentDetailSerializer(TournamentSerializer):
+    leaderboard = LeaderboardRowSerializer(many=True, source="ranked_participants")
+
+    class Meta(TournamentSerializer.Meta):
+        fields = [*TournamentSerializer.Meta.fields, "leaderboard"]
+
+
+# --- Duels and matches -------------------------------------------------------------------------
+
+
+class DuelPlayerSerializer(serializers.Serializer):
+    competitor = serializers.CharField(source="competitor.name")
+    owner = serializers.CharField(source="competitor.owner.username")
+    version = serializers.IntegerField()
+
+
+class DuelSerializer(serializers.ModelSerializer):
+    """A duel; its error message quotes a player's log only to who may read that log."""
+
+    game = serializers.SlugField(source="environment.slug", read_only=True)
+    player_1 = DuelPlayerSerializer(source="revision_1")
+    player_2 = DuelPlayerSerializer(source="revision_2")
+    error_msg = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Duel
+        fields = [
+            "id",
+            "game",
+            "player_1",
+            "player_2",
+            "state",
+            "rules_version",
+            "num_matches",
+            "matches_done",
+            "created",
+            "started",
+            "finished",
+            "result",
+            "error_msg",
+            "player_1_wins",
+            "player_2_wins",
+            "draws",
+            "player_1_errors",
+            "player_2_errors",
+            "other_errors",
+            "player_1_score",
+            "player_2_score",
+        ]
+
+    def get_error_msg(self, duel: Duel) -> str:
+        return hide_private_log_tails(duel.error_msg, visible_logs(self.context["request"], duel))
+
+
+def visible_logs(request: Any, duel: Duel) -> dict[int, bool]:
+    return {
+        1: can_see_private(request.user, duel.revision_1.competitor),
+        2: can_see_private(request.user, duel.revision_2.competitor),
+    }
+
+
+class MatchSummarySerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    result = serializers.CharField()
+    first_player = serializers.CharField()
+    player_1_score = serializers.FloatField()
+    player_2_score = serializers.FloatField()
+    moves = serializers.IntegerField()
+    error_msg = serializers.CharField(allow_null=True)
+
+
+class DuelDetailSerializer(DuelSerializer):
+    log_1 = serializers.CharField(
+        source="log_1_text", allow_null=True, help_text="player 1's log, if you may read it"
+    )
+    log_2 = serializers.CharField(
+        source="log_2_text", allow_null=True, help_text="player 2's log, if you may read it"
+    )
+    matches = MatchSummarySerializer(many=True, help_text="empty until the duel ends")
+
+    class Meta(DuelSerializer.Meta):
+        fields = [*DuelSerializer.Meta.fields, "log_1", "log_2", "matches"]
+
+
+class MatchSerializer(serializers.Serializer):
+    """A match as in the duel JSON (every state of the board), plus what it is a match of."""
+
+    environment = serializers.SlugField()
+    rules_version = serializers.IntegerField()
+    duel = serializers.IntegerField()
+    number = serializers.IntegerField()
+    player_1 = serializers.DictField()
+    player_2 = serializers.DictField()
+    result = serializers.CharField()
+    error_msg = serializers.CharField(allow_null=True)
+    first_player = serializers.CharField()
+    player_1_score = serializers.FloatField()
+    player_2_score = serializers.FloatField()
+    states = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+
+
+# --- Me and the move ---------------------------------------------------------------------------
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    is_staff = serializers.BooleanField()
+
+
+# Far above any game's state or action count: bounds the work a request can ask for.
+MAX_POSITION_SIZE = 4096
+
+
+class MoveRequestSerializer(serializers.Serializer):
+    state = serializers.ListField(
+        child=serializers.FloatField(),
+        max_length=MAX_POSITION_SIZE,
+        help_text="the absolute state, in the game's encoding (see the game's description)",
+    )
+    valid_actions = serializers.ListField(
+        child=serializers.IntegerField(min_value=0),
+        min_length=1,
+        max_length=MAX_POSITION_SIZE,
+        help_text="the actions the agent may choose from",
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="which revision; default: the latest valid one"
+    )
+
+
+class MoveSerializer(serializers.Serializer):
+    action = serializers.IntegerField()
+    competitor = serializers.CharField()
+    version = serializers.IntegerField()

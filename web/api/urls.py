@@ -1,0 +1,53 @@
+"""The API's addresses, under /api/v1/ (web/urls.py); the schema and its docs pages too."""
+
+from __future__ import annotations
+
+from django.urls import path, re_path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+
+from web.api import views
+from web.api.errors import not_found
+
+_competitor = "games/<slug:slug>/competitors/<slug:name>/"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves Swagger UI's start-up script as a file of its own: the site's
+    # Content-Security-Policy allows no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "redoc/",
+        # Our template: drf-spectacular's loads Google Fonts, and meetups run offline.
+        SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html"),
+        name="api-redoc",
+    ),
+    path("me/", views.MeView.as_view(), name="api-me"),
+    path("games/", views.GameList.as_view(), name="api-games"),
+    path("games/<slug:slug>/", views.GameDetail.as_view(), name="api-game"),
+    path(
+        "games/<slug:slug>/competitors/",
+        views.CompetitorList.as_view(),
+        name="api-competitors",
+    ),
+    path(_competitor, views.CompetitorDetail.as_view(), name="api-competitor"),
+    path(f"{_competitor}revisions/", views.RevisionList.as_view(), name="api-revisions"),
+    path(
+        f"{_competitor}revisions/<int:version>/",
+        views.RevisionDetail.as_view(),
+        name="api-revision",
+    ),
+    path(f"{_competitor}move/", views.MoveView.as_view(), name="api-move"),
+    path("games/<slug:slug>/tournaments/", views.TournamentList.as_view(), name="api-tournaments"),
+    path(
+        "games/<slug:slug>/tournaments/<int:edition>/",
+        views.TournamentDetail.as_view(),
+        name="api-tournament",
+    ),
+    path("duels/", views.DuelList.as_view(), name="api-duels"),
+    path("duels/<int:pk>/", views.DuelDetail.as_view(), name="api-duel"),
+    path("duels/<int:pk>/matches/<int:number>/", views.MatchDetail.as_view(), name="api-match"),
+    re_path(r"^.*$", not_found),
+]

@@ -1,0 +1,551 @@
+"""The API's endpoints: thin views over the same queries, access rules and services as the site.
+
+Every list is paginated and loads what it shows with a fixed number of queries
+(``select_related`` and subqueries), whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import celery.exceptions
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import APIException, NotAuthenticated, PermissionDenied
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+import environments
+from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
+from web.access import can_see_private, get_duel, hide_private_log_tails
+from web.api import serializers as s
+from web.api.moves import MoveRateLimited, take_move_slot
+from web.forms import CompetitorForm, UploadForm
+from web.views.competitors import (
+    LOG_FIELDS,
+    ZipSizeLimit,
+    _create_competitor,
+    _upload,
+    next_submission_at,
+    rate_limit_message,
+)
+from web.views.duels import _get_match, _match_export, _read_log, _read_record
+
+ERROR = OpenApiResponse(
+    response=OpenApiTypes.OBJECT, description='{"error": "what went wrong and what to do"}'
+)
+
+
+class ApiError(APIException):
+    """An error with its own status code and message."""
+
+    def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None):
+        self.status_code = status_code
+        self.headers = headers or {}
+        super().__init__(message)
+
+
+# --- Lookups: a 404 says what does exist ---------------------------------------------------
+
+
+def get_game(slug: str) -> Environment:
+    game = Environment.objects.filter(slug=slug).first()
+    if game is None:
+        known = ", ".join(Environment.objects.order_by("slug").values_list("slug", flat=True))
+        raise Http404(f"There is no game {slug!r}: the games are {known}.")
+    return game
+
+
+def competitors_with_standing() -> QuerySet[Competitor]:
+    """Competitors with their latest revision's states and their rank in the latest edition."""
+    latest = Revision.objects.filter(competitor=OuterRef("pk")).order_by("-version")
+    valid = latest.filter(test_state=Revision.TEST_COMPLETED)
+    # The game's latest edition is its leaderboard (as on the game page and the profile).
+    latest_edition = Tournament.objects.filter(environment=OuterRef(OuterRef("environment")))
+    latest_edition = latest_edition.order_by("-edition").values("pk")[:1]
+    current = TournamentParticipant.objects.filter(
+        revision__competitor=OuterRef("pk"), tournament=Subquery(latest_edition)
+    )
+    sizes = (
+        TournamentParticipant.objects.filter(tournament=OuterRef("tournament"))
+        .order_by()
+        .values("tournament")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Competitor.objects.select_related("environment", "owner")
+        .annotate(
+            latest_version=Subquery(latest.values("version")[:1]),
+            latest_image_state=Subquery(latest.values("image_state")[:1]),
+            latest_test_state=Subquery(latest.values("test_state")[:1]),
+            valid_version=Subquery(valid.values("version")[:1]),
+            current_rank=Subquery(current.values("rank")[:1]),
+            current_edition=Subquery(current.values("tournament__edition")[:1]),
+            field_size=Subquery(
+                current.annotate(size=Subquery(sizes)).values("size")[:1],
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("environment__slug", "name")
+    )
+
+
+def get_competitor(slug: str, name: str) -> Competitor:
+    game = get_game(slug)
+    competitor = competitors_with_standing().filter(environment=game, name=name).first()
+    if competitor is None:
+        raise Http404(f"{game.name} has no competitor named {name!r}.")
+    return competitor
+
+
+def get_own_competitor(request: Request, slug: str, name: str) -> Competitor:
+    if not request.user.is_authenticated:
+        raise NotAuthenticated(
+            "This needs your API token: send 'Authorization: Bearer <token>' "
+            "(create the token on your profile page)."
+        )
+    competitor = get_competitor(slug, name)
+    if competitor.owner_id != request.user.pk:
+        raise PermissionDenied(
+            f"{competitor.name} belongs to someone else: you can only upload to your own "
+            "competitors. Create one with another name."
+        )
+    return competitor
+
+
+# --- Me ---------------------------------------------------------------------------------------
+
+
+class MeView(generics.GenericAPIView):
+    """Who the API token belongs to: a cheap way to check a token."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.MeSerializer
+
+    @extend_schema(responses={200: s.MeSerializer, 401: ERROR})
+    def get(self, request: Request) -> Response:
+        return Response(s.MeSerializer(request.user).data)
+
+
+# --- Games --------------------------------------------------------------------------------------
+
+
+def games_with_latest_edition() -> QuerySet[Environment]:
+    latest = Tournament.objects.filter(environment=OuterRef("pk")).order_by("-edition")
+    return Environment.objects.annotate(
+        latest_edition=Subquery(latest.values("edition")[:1])
+    ).order_by("slug")
+
+
+class GameList(generics.ListAPIView):
+    """The games, with their limits and the edition that makes their leaderboard."""
+
+    serializer_class = s.GameSerializer
+
+    def get_queryset(self) -> QuerySet[Environment]:
+        return games_with_latest_edition()
+
+
+class GameDetail(generics.RetrieveAPIView):
+    serializer_class = s.GameSerializer
+
+    @extend_schema(responses={200: s.GameSerializer, 404: ERROR})
+    def get(self, request: Request, slug: str) -> Response:
+        get_game(slug)  # a 404 that names the games
+        game = games_with_latest_edition().get(slug=slug)
+        return Response(s.GameSerializer(game).data)
+
+
+# --- Competitors ------------------------------------------------------------------------------
+
+
+class CompetitorList(generics.ListCreateAPIView):
+    """A game's competitors with their rank; POST (with a token) creates one of yours."""
+
+    serializer_class = s.CompetitorSerializer
+    parser_classes = [JSONParser]
+
+    def get_queryset(self) -> QuerySet[Competitor]:
+        return competitors_with_standing().filter(environment=get_game(self.kwargs["slug"]))
+
+    @extend_schema(
+        request=s.CompetitorCreateSerializer,
+        responses={201: s.CompetitorSerializer, 400: ERROR, 401: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated(
+                "Creating a competitor needs your API token: send "
+                "'Authorization: Bearer <token>' (create it on your profile page)."
+            )
+        game = get_game(slug)
+        given = s.CompetitorCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        # The website's form: the same name rules and the same "name taken" check.
+        form = CompetitorForm(data={"game": game.slug, **given.validated_data})
+        created = _create_competitor(request.user, form) if form.is_valid() else None
+        if created is None:
+            raise serializers.ValidationError(
+                {field: list(errors) for field, errors in form.errors.items()}
+            )
+        competitor = get_competitor(slug, created.name)
+        url = reverse("api-competitor", args=[slug, created.name])
+        return Response(
+            s.CompetitorSerializer(competitor).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": url},
+        )
+
+
+class CompetitorDetail(generics.RetrieveAPIView):
+    serializer_class = s.CompetitorSerializer
+
+    @extend_schema(responses={200: s.CompetitorSerializer, 404: ERROR})
+    def get(self, request: Request, slug: str, name: str) -> Response:
+        return Response(s.CompetitorSerializer(get_competitor(slug, name)).data)
+
+
+# --- Revisions ------------------------------------------------------------------------------
+
+
+class RevisionList(generics.ListCreateAPIView):
+    """A competitor's revisions, newest first; POST (owner, with a token) uploads a new one.
+
+    An upload goes through the website's checks, limits and rate limit, and starts the same
+    build and validation; follow it on the revision's endpoint.
+    """
+
+    serializer_class = s.RevisionSerializer
+    parser_classes = [MultiPartParser]
+
+    def get_queryset(self) -> QuerySet[Revision]:
+        self.competitor = get_competitor(self.kwargs["slug"], self.kwargs["name"])
+        return self.competitor.revisions.defer(*LOG_FIELDS).order_by("-version")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        competitor = getattr(self, "competitor", None)
+        context["may_see"] = competitor is not None and can_see_private(
+            self.request.user, competitor
+        )
+        return context
+
+    @extend_schema(
+        request=s.RevisionUploadSerializer,
+        responses={
+            201: s.RevisionSerializer,
+            400: ERROR,
+            401: ERROR,
+            403: ERROR,
+            404: ERROR,
+            413: ERROR,
+            429: ERROR,
+        },
+    )
+    def post(self, request: Request, slug: str, name: str) -> Response:
+        competitor = get_own_competitor(request, slug, name)
+        # Installed before the body is read: nothing past the limit is kept (as on the site).
+        size_limit = ZipSizeLimit(request._request, settings.ARENA_ZIP_MAX_BYTES)
+        request._request.upload_handlers.insert(0, size_limit)
+        files = request.FILES
+        if size_limit.too_large:
+            raise ApiError(
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                f"The zip is larger than the {settings.ARENA_ZIP_MAX_BYTES} bytes allowed: leave "
+                "training data and checkpoints the player does not need out of it.",
+            )
+        self._check_rate(request)
+        form = UploadForm(request.user, data={"competitor": competitor.pk}, files=files)
+        revision = _upload(form) if form.is_valid() else None
+        if revision is None:
+            if "__all__" in form.errors:  # the rate limit, reached since the check above
+                self._check_rate(request)
+            raise serializers.ValidationError(
+                {field: list(errors) for field, errors in form.errors.items()}
+            )
+        url = reverse("api-revision", args=[slug, name, revision.version])
+        data = s.RevisionSerializer(revision, context={"may_see": True}).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": url})
+
+    @staticmethod
+    def _check_rate(request: Request) -> None:
+        wait_until = next_submission_at(request.user)
+        if wait_until is not None:
+            seconds = max(1, int((wait_until - timezone.now()).total_seconds()))
+            raise ApiError(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                rate_limit_message(wait_until),
+                headers={"Retry-After": str(seconds)},
+            )
+
+
+class RevisionDetail(generics.RetrieveAPIView):
+    """A revision's build and validation states; errors and logs to who may see them."""
+
+    serializer_class = s.RevisionDetailSerializer
+
+    @extend_schema(responses={200: s.RevisionDetailSerializer, 404: ERROR})
+    def get(self, request: Request, slug: str, name: str, version: int) -> Response:
+        competitor = get_competitor(slug, name)
+        revision = competitor.revisions.filter(version=version).first()
+        if revision is None:
+            raise Http404(f"{competitor.name} has no revision {version}.")
+        context = {"may_see": can_see_private(request.user, competitor)}
+        return Response(s.RevisionDetailSerializer(revision, context=context).data)
+
+
+# --- Tournaments ------------------------------------------------------------------------------
+
+
+class TournamentList(generics.ListAPIView):
+    """A game's editions, newest first."""
+
+    serializer_class = s.TournamentSerializer
+
+    def get_queryset(self) -> QuerySet[Tournament]:
+        game = get_game(self.kwargs["slug"])
+        return Tournament.objects.filter(environment=game).select_related("environment")
+
+
+class TournamentDetail(generics.RetrieveAPIView):
+    """An edition with its leaderboard (rank, points, W/L/D, score, rating)."""
+
+    serializer_class = s.TournamentDetailSerializer
+
+    @extend_schema(responses={200: s.TournamentDetailSerializer, 404: ERROR})
+    def get(self, request: Request, slug: str, edition: int) -> Response:
+        game = get_game(slug)
+        ranked = TournamentParticipant.objects.select_related(
+            "revision__competitor__owner"
+        ).order_by("rank", "pk")
+        tournament = (
+            Tournament.objects.select_related("environment")
+            .prefetch_related(Prefetch("participants", ranked, to_attr="ranked_participants"))
+            .filter(environment=game, edition=edition)
+            .first()
+        )
+        if tournament is None:
+            raise Http404(f"{game.name} has no edition {edition}.")
+        return Response(s.TournamentDetailSerializer(tournament).data)
+
+
+# --- Duels and matches --------------------------------------------------------------------------
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("game", str, description="only this game's duels"),
+        OpenApiParameter("competitor", str, description="only duels this competitor played"),
+        OpenApiParameter("state", str, enum=[state for state, _ in Duel.STATES]),
+    ]
+)
+class DuelList(generics.ListAPIView):
+    """Duels, newest first."""
+
+    serializer_class = s.DuelSerializer
+
+    def get_queryset(self) -> QuerySet[Duel]:
+        duels = Duel.objects.select_related(
+            "environment", "revision_1__competitor__owner", "revision_2__competitor__owner"
+        ).order_by("-created", "-pk")
+        query = DuelFilter(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        if wanted.get("game"):
+            duels = duels.filter(environment__slug=wanted["game"])
+        if wanted.get("competitor"):
+            name = wanted["competitor"]
+            duels = duels.filter(
+                Q(revision_1__competitor__name=name) | Q(revision_2__competitor__name=name)
+            )
+        if wanted.get("state"):
+            duels = duels.filter(state=wanted["state"])
+        return duels
+
+
+class DuelFilter(serializers.Serializer):
+    """The filters of the duel list, checked (PostgreSQL refuses some strings, e.g. a NUL)."""
+
+    game = serializers.SlugField(required=False)
+    competitor = serializers.SlugField(required=False)
+    state = serializers.ChoiceField(choices=Duel.STATES, required=False)
+
+
+class DuelDetail(generics.RetrieveAPIView):
+    """A duel with its counters, a summary of each match, and the player logs you may read."""
+
+    serializer_class = s.DuelDetailSerializer
+
+    @extend_schema(responses={200: s.DuelDetailSerializer, 404: ERROR})
+    def get(self, request: Request, pk: int) -> Response:
+        duel = get_duel(pk)
+        visible = s.visible_logs(request, duel)
+        record = _read_record(duel)
+        matches = []
+        for number, match in enumerate((record or {}).get("matches", []), start=1):
+            error = match.get("error_msg") or None
+            matches.append(
+                {
+                    "number": number,
+                    "result": match.get("result", ""),
+                    "first_player": match.get("first_player", ""),
+                    "player_1_score": match.get("player_1_score", 0),
+                    "player_2_score": match.get("player_2_score", 0),
+                    "moves": max(0, len(match.get("states") or []) - 1),
+                    "error_msg": error and hide_private_log_tails(error, visible),
+                }
+            )
+        duel.matches = matches
+        duel.log_1_text = _read_log(duel.log_1) if visible[1] else None
+        duel.log_2_text = _read_log(duel.log_2) if visible[2] else None
+        data = s.DuelDetailSerializer(duel, context={"request": request}).data
+        return Response(data)
+
+
+class MatchDetail(generics.RetrieveAPIView):
+    """A match's replay: every state of the board, as in the duel JSON."""
+
+    serializer_class = s.MatchSerializer
+
+    @extend_schema(responses={200: s.MatchSerializer, 404: ERROR})
+    def get(self, request: Request, pk: int, number: int) -> Response:
+        duel = get_duel(pk)
+        match, _ = _get_match(duel, number, s.visible_logs(request, duel))
+        if match is None:
+            raise Http404("The matches of this duel are available when it ends.")
+        return Response(_match_export(duel, number, match))
+
+
+# --- The move ---------------------------------------------------------------------------------
+
+
+class MoveView(generics.GenericAPIView):
+    """Ask a validated agent for its move: it starts in its sandbox and answers start().
+
+    The revision is the competitor's latest valid one unless ``version`` says. Rate-limited
+    per API token (``ARENA_API_MOVES_PER_MINUTE``).
+    """
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.MoveRequestSerializer
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=s.MoveRequestSerializer,
+        responses={
+            200: s.MoveSerializer,
+            400: ERROR,
+            401: ERROR,
+            404: ERROR,
+            409: ERROR,
+            422: ERROR,
+            429: ERROR,
+            503: ERROR,
+        },
+    )
+    def post(self, request: Request, slug: str, name: str) -> Response:
+        from web.api.tasks import compute_move
+
+        competitor = get_competitor(slug, name)
+        given = s.MoveRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        state, valid_actions = check_position(slug, given.validated_data)
+        revision = self._revision(competitor, given.validated_data.get("version"))
+        try:
+            take_move_slot(request.auth)
+        except MoveRateLimited as exc:
+            raise ApiError(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"You asked for {settings.ARENA_API_MOVES_PER_MINUTE} moves in the last minute, "
+                f"the most allowed per token: try again in {exc.retry_after} s.",
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from None
+        wait = settings.ARENA_API_MOVE_WAIT
+        # A worker computes it: the web process has no Docker (and may not run players).
+        result = compute_move.apply_async(args=[revision.pk, state, valid_actions], expires=wait)
+        try:
+            outcome = result.get(timeout=wait, propagate=True, disable_sync_subtasks=False)
+        except celery.exceptions.TimeoutError:
+            raise ApiError(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                f"No worker computed the move within {wait:g} s: the arena is busy, try again "
+                "in a minute.",
+            ) from None
+        finally:
+            result.forget()
+        return self._answer(request, competitor, revision, outcome)
+
+    @staticmethod
+    def _revision(competitor: Competitor, version: int | None) -> Revision:
+        revisions = competitor.revisions.defer(*LOG_FIELDS, "test_duel")
+        if version is not None:
+            revision = revisions.filter(version=version).first()
+            if revision is None:
+                raise Http404(f"{competitor.name} has no revision {version}.")
+            if not revision.is_valid:
+                raise ApiError(
+                    status.HTTP_409_CONFLICT,
+                    f"Revision {version} of {competitor.name} is not validated "
+                    f"({revision.test_state}): only a validated revision can be asked to move.",
+                )
+            return revision
+        revision = revisions.filter(test_state=Revision.TEST_COMPLETED).order_by("-version").first()
+        if revision is None:
+            raise ApiError(
+                status.HTTP_409_CONFLICT,
+                f"{competitor.name} has no validated revision yet: ask again once one passed "
+                "its validation.",
+            )
+        return revision
+
+    @staticmethod
+    def _answer(
+        request: Request, competitor: Competitor, revision: Revision, outcome: dict[str, Any]
+    ) -> Response:
+        if "action" in outcome:
+            answer = {"action": outcome["action"], "competitor": competitor.name}
+            return Response({**answer, "version": revision.version})
+        if outcome.get("kind") == "player":
+            message = f"The agent failed: it {outcome['error']}."
+            if outcome.get("log_tail") and can_see_private(request.user, competitor):
+                message += f"\n--- last lines of its log ---\n{outcome['log_tail']}"
+            raise ApiError(status.HTTP_422_UNPROCESSABLE_ENTITY, message)
+        raise ApiError(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"The arena could not run the agent ({outcome.get('error')}): try again later.",
+        )
+
+
+def check_position(slug: str, data: dict[str, Any]) -> tuple[list[float], list[int]]:
+    """The state and valid actions, checked against the game's shapes."""
+    game = environments.new_game(slug)
+    size = len(game.state())
+    state = data["state"]
+    if len(state) != size:
+        raise serializers.ValidationError(
+            {
+                "state": [
+                    f"A {slug} state has {size} numbers, not {len(state)}: see the game's "
+                    "description for its encoding."
+                ]
+            }
+        )
+    valid_actions = sorted(set(data["valid_actions"]))
+    if valid_actions[-1] >= game.num_actions:
+        raise serializers.ValidationError(
+            {
+                "valid_actions": [
+                    f"{slug} actions are 0 to {game.num_actions - 1}, not {valid_actions[-1]}."
+                ]
+            }
+        )
+    return state, valid_actions
