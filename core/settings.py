@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "duel_runner",
     "tournament_manager",
     "web",
+    "web.play",
     "publisher",
     # The JSON API (web/api/): Django REST framework, its OpenAPI schema and docs page, whose
     # Swagger UI and Redoc files come from the sidecar package (no CDN: meetups run offline).
@@ -248,6 +249,14 @@ ARENA_LIVE_KEEP_SECONDS = env_int("ARENA_LIVE_KEEP_SECONDS", 600, minimum=10)
 # at a time, so pages stay served however many spectators come (the others wait and retry).
 ARENA_LIVE_STREAM_SECONDS = env_float("ARENA_LIVE_STREAM_SECONDS", 60.0, minimum=1)
 ARENA_LIVE_STREAMS_PER_PROCESS = env_int("ARENA_LIVE_STREAMS_PER_PROCESS", 2, minimum=1)
+
+# --- Playing against an agent in the browser ---------------------------------------------------
+# Human matches running at once, over the whole arena: each holds a sandbox (and, with a broker,
+# a process of a worker consuming the "play" queue).
+ARENA_PLAY_MAX_MATCHES = env_int("ARENA_PLAY_MAX_MATCHES", 4, minimum=1)
+# Seconds a human match waits for the human's next move before it is abandoned and its sandbox
+# released.
+ARENA_PLAY_IDLE_TIMEOUT = env_float("ARENA_PLAY_IDLE_TIMEOUT", 300.0, minimum=1)
 
 # --- Publishing: the source of public revisions, in a git repository --------------------------
 # Empty: publishing is off. Validated public revisions then wait (PUBLISH_SCHEDULED) until it is

@@ -2,7 +2,8 @@
 # The app image's entrypoint: one role per container.
 #
 #   web              gunicorn on ARENA_WEB_BIND (0.0.0.0:8000), settings in docker/gunicorn.conf.py
-#   worker           a Celery worker, ARENA_WORKER_CONCURRENCY processes (default: 2)
+#   worker           a Celery worker, ARENA_WORKER_CONCURRENCY processes (default: 2) for the
+#                    "arena" queue plus ARENA_PLAY_MAX_MATCHES for human matches ("play")
 #   beat             Celery beat (exactly one per arena)
 #   migrate          migrate the database, then load (or refresh) the games; exits
 #   anything else    run as given, e.g. `python manage.py createsuperuser`
@@ -110,9 +111,12 @@ case "$role" in
     fi
     check_secret
     check_worker
+    # Human matches (the "play" queue) hold a process each for as long as the human plays:
+    # ARENA_PLAY_MAX_MATCHES more processes, so they never take the ones duels run on.
     exec celery -A core worker \
       --hostname "worker@%h" \
-      --concurrency "${ARENA_WORKER_CONCURRENCY:-2}" \
+      --queues arena,play \
+      --concurrency "$(( ${ARENA_WORKER_CONCURRENCY:-2} + ${ARENA_PLAY_MAX_MATCHES:-4} ))" \
       --loglevel "${ARENA_LOG_LEVEL:-INFO}" \
       --without-gossip --without-mingle
     ;;

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from web.api import pages as api_pages
+from web.play import urls as play_urls
 from web.views import accounts, competitors, duels, games, live
 
 urlpatterns = (
@@ -9,6 +10,7 @@ urlpatterns = (
     + competitors.urlpatterns
     + duels.urlpatterns
     + live.urlpatterns
+    + play_urls.urlpatterns
 )
 
 # The JSON API, its schema and docs pages; the API token page of the website.
