@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# The browser fixtures, one Chromium for the whole session (see the module).
+pytest_plugins = ["tests.browser.plugin"]
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PLAYERS = ROOT / "example_players"
 BASE_IMAGE = os.environ.get("ARENA_PLAYER_BASE_IMAGE", "arena-player-base:latest")

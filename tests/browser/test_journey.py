@@ -13,7 +13,7 @@ import re
 import pytest
 
 from core.models import Revision, Tournament
-from tests.browser.conftest import screenshot
+from tests.browser.plugin import screenshot
 from tests.conftest import EXAMPLE_PLAYERS, wait_for
 from tests.platform import factories
 

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from core.models import Duel, Revision
-from tests.browser.conftest import browser, page, screenshot  # noqa: F401 - fixtures
+from tests.browser.plugin import screenshot
 from tests.conftest import EXAMPLE_PLAYERS, wait_for
 from tests.platform import factories
 
@@ -34,7 +34,7 @@ def _validated(revision: Revision) -> Revision:
 
 
 def test_a_spectator_watches_a_running_duel_to_its_end(
-    page,  # noqa: F811
+    page,
     live_server,
     celery_processes,
     docker_client,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser, page  # noqa: F401 - fixtures
 from tests.web.conftest import (  # noqa: F401 - fixtures
     anonymous,
     as_owner,

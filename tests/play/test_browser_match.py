@@ -12,7 +12,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.browser.conftest import screenshot
+from tests.browser.plugin import screenshot
 from tests.conftest import wait_for
 from tests.platform import factories
 from tests.play.conftest import validated_minimax

@@ -1,5 +1,9 @@
 """A real browser: Playwright driving Debian's Chromium (Playwright cannot fetch its own here).
 
+A plugin of the whole suite (tests/conftest.py): one browser for the session, shared by every
+test that drives one. Playwright's sync API allows one instance per thread, so a second
+``sync_playwright()`` while this one runs would fail.
+
 Screenshots of every step go to var/screenshots/ (not committed) to be looked at.
 """
 
@@ -39,6 +43,8 @@ def browser():
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
+                # The compose stack's tests reach nginx by the reserved test domain.
+                "--host-resolver-rules=MAP arena.test 127.0.0.1",
             ],
         )
         yield browser
