@@ -65,7 +65,8 @@ RUN set -eu; \
     fi; \
     useradd --uid 10001 --user-group --home-dir /var/lib/arena --create-home \
         --shell /usr/sbin/nologin arena; \
-    install -d -o arena -g arena -m 0750 /var/lib/arena/media
+    # Readable by others: nginx's workers send the downloads the app allowed from this volume.
+    install -d -o arena -g arena -m 0755 /var/lib/arena/media
 
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=builder /opt/arena/static /opt/arena/static
