@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "web.play",
     "publisher",
     # The JSON API (web/api/): Django REST framework, its OpenAPI schema and docs page, whose
-    # Swagger UI and Redoc files come from the sidecar package (no CDN: meetups run offline).
+    # Swagger UI files come from the sidecar package (no CDN: meetups run offline).
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -298,7 +298,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "DuelStateEnum": "core.models.Duel.STATES",

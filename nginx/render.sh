@@ -88,10 +88,9 @@ hsts="# No Strict-Transport-Security on plain HTTP."
 
 csp=${ARENA_NGINX_CSP:-"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"}
 case "$csp" in *'"'*) die "ARENA_NGINX_CSP must not contain double quotes" ;; esac
-# The API's documentation pages (Swagger UI, Redoc) insert their own <style> elements and run
-# Redoc's search in a blob: worker: the same policy with those two allowed, on those pages only.
+# The API's documentation page (Swagger UI) inserts <style> elements of its own: the same
+# policy with inline styles allowed, on that page only.
 docs_csp=$(printf %s "$csp" | sed -e "s/style-src 'self'/style-src 'self' 'unsafe-inline'/")
-case "$docs_csp" in *worker-src*) ;; *) docs_csp="$docs_csp; worker-src 'self' blob:" ;; esac
 
 temp_paths="    # Temporary files: nginx's compiled-in folders."
 if [ -n "${ARENA_NGINX_TEMP_DIR:-}" ]; then

@@ -190,10 +190,11 @@ def test_it_serves_the_schema_and_its_docs_pages_without_a_cdn(anonymous):
     schema = anonymous.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
     assert "/api/v1/games/{slug}/competitors/{name}/move/" in schema.json()["paths"]
-    for page in ("/api/v1/docs/", "/api/v1/redoc/"):
-        html = anonymous.get(page).content.decode()
-        assert "/static/drf_spectacular_sidecar/" in html
-        assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), page
+    html = anonymous.get("/api/v1/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/" in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    # Swagger UI's start-up script is a file of its own (the CSP forbids inline scripts).
+    assert "<script>" not in html
     swagger_js = "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
     assert anonymous.get(swagger_js).status_code == 200
 

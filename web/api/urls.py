@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from django.urls import path, re_path
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from web.api import views
 from web.api.errors import not_found
@@ -18,12 +14,6 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file of its own: the site's
     # Content-Security-Policy allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path(
-        "redoc/",
-        # Our template: drf-spectacular's loads Google Fonts, and meetups run offline.
-        SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html"),
-        name="api-redoc",
-    ),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("games/", views.GameList.as_view(), name="api-games"),
     path("games/<slug:slug>/", views.GameDetail.as_view(), name="api-game"),
