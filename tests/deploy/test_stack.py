@@ -22,6 +22,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tarfile
 import time
 import uuid
@@ -32,7 +33,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLE_PLAYERS, _services_missing
+from tests.conftest import EXAMPLE_PLAYERS, ROOT, _services_missing
 from tests.deploy.conftest import (
     DOMAIN,
     HOST_CA_BUNDLE,
@@ -642,3 +643,85 @@ def test_the_pages_work_under_nginx_s_content_security_policy(stack, browser):
     finally:
         context.close()
     assert not violations, json.dumps(violations, indent=1)
+
+
+def test_live_duels_human_matches_the_api_and_the_cli_work_in_the_stack(stack):
+    """Issue 6's features in the compose stack, through nginx over HTTPS: a finished duel's live
+    stream, a whole human match against an agent held by the worker's play queue, the API with
+    a token (a move computed by the worker) and `arena submit`. Last in the module: the new
+    submission starts duels that the tests above must not see."""
+    stack.nginx(domain=DOMAIN, certificate=True)
+    finished = [d for d in stack.shell(STATE)["duels"] if d["state"] == "COMPLETED"]
+    assert finished, "the submission test above leaves a completed duel"
+    browser = Browser(stack)
+
+    # The duel's events, kept in Redis after its end: read through nginx without buffering.
+    events = browser.get(f"/duels/{finished[0]['id']}/live/events")
+    assert events.status_code == 200
+    assert events.headers["Content-Type"].startswith("text/event-stream")
+    kinds = re.findall(r"^event: (\w+)$", events.text, re.MULTILINE)
+    assert "move" in kinds and kinds[-2:] == ["duel_end", "end"], kinds
+
+    # A human match against e2e-random, the human first, always playing the first valid cell.
+    signed_up = browser.post(
+        "/signup/",
+        {"email": "grace@example.com", "username": "grace", "github_username": "", "team": "",
+         "password1": "another long passphrase", "password2": "another long passphrase"},
+    )  # fmt: skip
+    assert signed_up.status_code == 302, signed_up.text[-2000:]
+    started = browser.post(
+        "/games/tic-tac-toe/competitors/e2e-random/revisions/1/play/", {"first": "human"}
+    )
+    assert started.status_code == 302, started.text[-2000:]
+    match = re.search(r"/play/(\d+)/", started.headers["Location"]).group(1)
+
+    def my_turn_or_end():
+        status = browser.get(f"/play/{match}/state.json").json()
+        return status if status["turn"] == "human" or status["state"] == "FINISHED" else None
+
+    for _ in range(5):
+        status = wait_for(my_turn_or_end, 180, "the agent's reply", interval=0.5)
+        if status["state"] == "FINISHED":
+            break
+        moved = browser.session.post(
+            f"{browser.base}/play/{match}/move",
+            json={"action": status["valid_actions"][0], "ply": status["ply"]},
+            headers={"X-CSRFToken": browser.session.cookies["csrftoken"],
+                     "Origin": browser.site, "Referer": f"{browser.site}/play/{match}/"},
+            timeout=60, verify=browser.verify,
+        )  # fmt: skip
+        assert moved.status_code == 200, moved.text
+    status = wait_for(
+        lambda: (s := browser.get(f"/play/{match}/state.json").json())["state"] == "FINISHED"
+        and s,
+        180, "the human match's end",
+    )  # fmt: skip
+    assert status["result"] in ("HUMAN_WIN", "AGENT_WIN", "DRAW"), status
+
+    # The API with a personal token: a move of e2e-random, computed in its sandbox by a worker.
+    token = stack.shell(
+        "import json\nfrom core.models import User\nfrom web.api.models import ApiToken\n"
+        "print(json.dumps(ApiToken.create_for(User.objects.get(username='grace'))))"
+    )
+    api = {"Authorization": f"Bearer {token}"}
+    games = browser.session.get(f"{browser.base}/api/v1/games/", timeout=60, verify=browser.verify)
+    assert "tic-tac-toe" in games.text
+    empty_board = [0.0] * 9 + [1.0]
+    move = browser.session.post(
+        f"{browser.base}/api/v1/games/tic-tac-toe/competitors/e2e-random/move/",
+        json={"state": empty_board, "valid_actions": [2, 4, 6]},
+        headers=api, timeout=90, verify=browser.verify,
+    )  # fmt: skip
+    assert move.status_code == 200, move.text
+    assert move.json()["action"] in (2, 4, 6)
+
+    # `arena submit`, from this machine, to the stack: built, validated and ranked there.
+    submitted = subprocess.run(
+        [sys.executable, "-m", "arena", "submit", "--game", "tic-tac-toe",
+         "--competitor", "e2e-cli", str(EXAMPLE_PLAYERS / "dummy"),
+         "--server", f"https://127.0.0.1:{stack.https_port}", "--token", token],
+        capture_output=True, text=True, timeout=900, cwd=ROOT,
+        env={**os.environ, "SSL_CERT_FILE": browser.verify},
+    )  # fmt: skip
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+    assert "e2e-cli" in submitted.stdout
