@@ -113,6 +113,26 @@ def remove_orphaned_containers() -> int:
     return removed
 
 
+def remove_own_containers() -> int:
+    """Remove the sandbox containers this process started and still holds.
+
+    For a process that stops while threads of its own still run sandboxes (the demo's server,
+    on Ctrl-C): daemon threads end without their clean-up, so the process does it for them.
+    """
+    from core.work import worker_name
+    from run_duel.docker_sandbox import SANDBOX_LABEL
+
+    if sandbox_kind() != "docker":
+        return 0
+    removed = 0
+    mine = {"label": [SANDBOX_LABEL, f"{WORKER_LABEL}={worker_name()}"]}
+    for container in _docker().containers.list(all=True, filters=mine):
+        with contextlib.suppress(Exception):
+            container.remove(force=True)
+            removed += 1
+    return removed
+
+
 def _alive(pid: int) -> bool:
     import os
 

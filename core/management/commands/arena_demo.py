@@ -54,7 +54,7 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="where to serve the site")
 
     def handle(self, *args, **options):
-        from duel_runner.sandboxes import sandbox_kind
+        from duel_runner.sandboxes import remove_orphaned_containers, sandbox_kind
 
         if settings.CELERY_BROKER_URL:
             raise CommandError("the demo runs without a broker: unset CELERY_BROKER_URL")
@@ -62,6 +62,8 @@ class Command(BaseCommand):
             kind = sandbox_kind()
         except Exception as exc:
             raise CommandError(str(exc)) from exc
+        # What an earlier demo, killed while it served, left behind.
+        remove_orphaned_containers()
         if kind == "process":
             self.stdout.write(
                 self.style.WARNING(
@@ -85,7 +87,13 @@ class Command(BaseCommand):
                 "Ctrl-C stops it."
             )
             self.keep_scheduling(settings.CELERY_BEAT_SCHEDULE["schedule-tournaments"]["schedule"])
-            call_command("runserver", options["addr"], use_reloader=False)
+            try:
+                call_command("runserver", options["addr"], use_reloader=False)
+            finally:
+                # Duels and human matches may still hold sandboxes in this process's threads.
+                from duel_runner.sandboxes import remove_own_containers
+
+                remove_own_containers()
 
     def keep_scheduling(self, interval: float) -> threading.Thread:
         """Beat's job while the site is served: a new valid submission forms a new edition,
