@@ -7,7 +7,8 @@ there at its own pace, so spectators never reach the worker and cannot slow the 
 Two backends, chosen from the settings:
 
 - Redis Streams when the broker is Redis (production, several processes): one stream per duel,
-  ``arena:live:duel:<pk>``, trimmed to about ``ARENA_LIVE_MAXLEN`` events and expiring
+  ``arena:live:duel:<pk>``, its entries holding a few events each, trimmed to at most about
+  ``ARENA_LIVE_MAXLEN`` events and expiring
   ``ARENA_LIVE_KEEP_SECONDS`` after the duel ends (or after an hour of silence, should its
   worker die). Readers ``XREAD BLOCK`` from the last id they saw.
 - In memory in this process for the embedded mode (no broker): the duel runs in the same
@@ -60,24 +61,38 @@ def _current_match_start(events: list[tuple[str, str]]) -> str | None:
 
 
 class RedisChannel:
-    """Redis Streams: XADD by the worker, XREAD BLOCK by each spectator's stream."""
+    """Redis Streams: XADD by the worker, XREAD BLOCK by each spectator's stream.
 
-    ID = re.compile(r"^\d+-\d+$")
+    A stream entry holds up to ``CHUNK`` consecutive events (field ``d``, a JSON list; field
+    ``k``, their kinds): one command per chunk instead of one per move, which a fast duel (a
+    move every 0.1 ms) would feel. An event's id is ``<entry id>:<index in the entry>``, so a
+    reader resumes exactly where it left off, inside an entry too. The stream keeps about
+    ``maxlen // CHUNK`` entries: between that many events for a slow duel (more than any match
+    needs) and ``maxlen`` for a fast one.
+    """
+
+    # An event's id; a bare entry id (``0-0``: from the first event) resumes after that entry.
+    ID = re.compile(r"^(\d+-\d+)(?::(\d+))?$")
+    CHUNK = 16
 
     def __init__(self, url: str, maxlen: int, keep_seconds: int) -> None:
         import redis
 
         # No socket timeout for readers: XREAD BLOCK waits up to the heartbeat on purpose.
         self.client = redis.Redis.from_url(url, health_check_interval=30)
-        self.maxlen = maxlen
+        self.maxlen = max(MATCH_LOOKBACK, maxlen // self.CHUNK)
         self.keep_seconds = keep_seconds
 
     def publish(self, duel_id: int, events: list[Event]) -> None:
         key = stream_key(duel_id)
-        # One round trip for the whole batch: the worker's thread never waits per move.
+        # One round trip for the whole batch, one entry per chunk of it.
         pipe = self.client.pipeline(transaction=False)
-        for event in events:
-            fields = {"k": event["kind"], "d": json.dumps(event, separators=(",", ":"))}
+        for first in range(0, len(events), self.CHUNK):
+            chunk = events[first : first + self.CHUNK]
+            fields = {
+                "k": ",".join(event["kind"] for event in chunk),
+                "d": json.dumps(chunk, separators=(",", ":")),
+            }
             pipe.xadd(key, fields, maxlen=self.maxlen, approximate=True)
         ended = any(event["kind"] == "duel_end" for event in events)
         pipe.expire(key, self.keep_seconds if ended else SILENT_EXPIRY_SECONDS)
@@ -85,20 +100,39 @@ class RedisChannel:
 
     def read(self, duel_id: int, last_id: str | None, timeout: float) -> list[tuple[str, Event]]:
         key = stream_key(duel_id)
-        if last_id is None or not self.ID.match(last_id):
-            recent = self.client.xrevrange(key, count=MATCH_LOOKBACK)
-            if recent:
-                pairs = [(i.decode(), f.get(b"k", b"").decode()) for i, f in recent]
-                start = _current_match_start(pairs) or pairs[-1][0]
-                return self._decode(self.client.xrange(key, min=start, count=READ_BATCH))
-            last_id = "0-0"  # nothing yet: everything from the duel's first event
+        resumed = self.ID.match(last_id or "")
+        if resumed is None:
+            return self._late_join(key)
+        entry, index = resumed.group(1), resumed.group(2)
+        if index is not None:
+            # The rest of the entry the reader stopped in, if it stopped inside one.
+            rest = self._decode(self.client.xrange(key, min=entry, max=entry))[int(index) + 1 :]
+            if rest:
+                return rest
         block = int(timeout * 1000)
-        reply = self.client.xread({key: last_id}, count=READ_BATCH, block=block if block else None)
+        reply = self.client.xread({key: entry}, count=READ_BATCH, block=block if block else None)
         return self._decode(reply[0][1]) if reply else []
+
+    def _late_join(self, key: str) -> list[tuple[str, Event]]:
+        """From the start of the current match (everything, before the first one)."""
+        recent = self.client.xrevrange(key, count=MATCH_LOOKBACK)
+        if not recent:
+            return []
+        for entry, fields in recent:
+            kinds = fields.get(b"k", b"").decode().split(",")
+            if "match" in kinds:
+                start = len(kinds) - 1 - kinds[::-1].index("match")
+                events = self._decode(self.client.xrange(key, min=entry, count=READ_BATCH))
+                return events[start:]
+        return self._decode(self.client.xrange(key, min=recent[-1][0], count=READ_BATCH))
 
     @staticmethod
     def _decode(entries: list[tuple[bytes, dict[bytes, bytes]]]) -> list[tuple[str, Event]]:
-        return [(event_id.decode(), json.loads(fields[b"d"])) for event_id, fields in entries]
+        return [
+            (f"{entry.decode()}:{index}", event)
+            for entry, fields in entries
+            for index, event in enumerate(json.loads(fields[b"d"]))
+        ]
 
 
 @dataclass

@@ -78,6 +78,21 @@ def test_an_unknown_last_id_is_a_late_join(channel):
     assert _kinds(channel.read(7, "not-an-id", 0))[0] == ("match", 2)
 
 
+def test_a_reader_resumes_inside_a_batch_and_late_joiners_find_the_match_in_it(redis_channel):
+    # A fast duel's batch: several matches in one publish, so in few stream entries.
+    redis_channel.publish(6, _match(1) + _match(2) + _match(3) + _match(4) + _match(5)[:2])
+    events = redis_channel.read(6, "0-0", 0)
+    assert len(events) == 18
+    assert _kinds(redis_channel.read(6, events[8][0], 0))[0] == ("move", 3)
+    assert _kinds(redis_channel.read(6, None, 0)) == [("match", 5), ("move", 5)]
+    everything: list = []
+    cursor = "0-0"
+    while batch := redis_channel.read(6, cursor, 0):
+        everything += batch
+        cursor = batch[-1][0]
+    assert [e for _, e in everything] == [e for _, e in events]
+
+
 def test_the_memory_channel_keeps_only_the_newest_events():
     channel = live.MemoryChannel(maxlen=100, keep_seconds=60)
     for number in range(1, 60):
@@ -88,10 +103,11 @@ def test_the_memory_channel_keeps_only_the_newest_events():
 
 def test_the_redis_stream_is_trimmed_and_expires_after_the_duel(redis_broker, settings):
     channel = live.RedisChannel(settings.CELERY_BROKER_URL, maxlen=100, keep_seconds=60)
-    for number in range(1, 200):
+    for number in range(1, 1000):
         channel.publish(4, _match(number))
     key = live.stream_key(4)
-    assert redis_broker.xlen(key) < 400  # about maxlen: trimmed as it goes
+    # Trimmed as it goes, to about the entries a late joiner may look back over.
+    assert redis_broker.xlen(key) < 2 * live.MATCH_LOOKBACK
     assert redis_broker.ttl(key) > 60  # still running: the long expiry
     channel.publish(4, [{"kind": "duel_end", "result": "DRAW"}])
     assert 0 < redis_broker.ttl(key) <= 60
