@@ -2,8 +2,11 @@
 # The app image's entrypoint: one role per container.
 #
 #   web              gunicorn on ARENA_WEB_BIND (0.0.0.0:8000), settings in docker/gunicorn.conf.py
-#   worker           a Celery worker, ARENA_WORKER_CONCURRENCY processes (default: 2) for the
-#                    "arena" queue plus ARENA_PLAY_MAX_MATCHES for human matches ("play")
+#   worker           a Celery worker of the "arena" queue (builds, validations, duels),
+#                    ARENA_WORKER_CONCURRENCY processes (default: 2)
+#   play             a Celery worker of the "play" queue (human matches against agents),
+#                    ARENA_PLAY_MAX_MATCHES processes (default: 4): its own pool, so duels
+#                    never take a human's place and human matches never take a duel's
 #   beat             Celery beat (exactly one per arena)
 #   migrate          migrate the database, then load (or refresh) the games; exits
 #   anything else    run as given, e.g. `python manage.py createsuperuser`
@@ -105,18 +108,22 @@ case "$role" in
     check_web
     exec gunicorn --config /app/docker/gunicorn.conf.py core.wsgi:application
     ;;
-  worker)
+  worker | play)
     if [ "$(id -u)" = 0 ]; then
       become_worker_user "$@"
     fi
     check_secret
     check_worker
-    # Human matches (the "play" queue) hold a process each for as long as the human plays:
-    # ARENA_PLAY_MAX_MATCHES more processes, so they never take the ones duels run on.
+    if [ "$role" = play ]; then
+      # A human match holds a process for as long as the human plays.
+      queue=play concurrency=${ARENA_PLAY_MAX_MATCHES:-4}
+    else
+      queue=arena concurrency=${ARENA_WORKER_CONCURRENCY:-2}
+    fi
     exec celery -A core worker \
-      --hostname "worker@%h" \
-      --queues arena,play \
-      --concurrency "$(( ${ARENA_WORKER_CONCURRENCY:-2} + ${ARENA_PLAY_MAX_MATCHES:-4} ))" \
+      --hostname "$role@%h" \
+      --queues "$queue" \
+      --concurrency "$concurrency" \
       --loglevel "${ARENA_LOG_LEVEL:-INFO}" \
       --without-gossip --without-mingle
     ;;

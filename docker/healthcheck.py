@@ -55,10 +55,10 @@ def check_web() -> int:
     return 0
 
 
-def check_worker() -> int:
+def check_worker(name: str) -> int:
     result = subprocess.run(
         [sys.executable, "-m", "celery", "-A", "core", "inspect", "ping", "--timeout", "8",
-         "--destination", f"worker@{os.uname().nodename}"],
+         "--destination", f"{name}@{os.uname().nodename}"],
         cwd="/app",
         capture_output=True,
         text=True,
@@ -75,7 +75,9 @@ def main() -> int:
     if "gunicorn" in command:
         return check_web()
     if "celery" in command and "worker" in main_process():
-        return check_worker()
+        # Its name, as the entrypoint gives it: --hostname worker@%h, or play@%h.
+        hostname = next((part for part in main_process() if part.endswith("@%h")), "worker@%h")
+        return check_worker(hostname.split("@")[0])
     return 0
 
 

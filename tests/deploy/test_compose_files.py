@@ -19,7 +19,7 @@ from tests.deploy.conftest import compose_environment, run
 EXAMPLE_ENV = ROOT / "example.env"
 # Fixed by the app image (Dockerfile), never taken from .env.
 SET_BY_THE_IMAGE = {"ARENA_VAR_DIR", "ARENA_MEDIA_ROOT", "ARENA_STATIC_ROOT"}
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "play", "beat")
 
 
 def settings_read() -> set[str]:
@@ -85,7 +85,8 @@ def mounts(service: dict) -> dict[str, str]:
 
 def test_both_files_are_valid_with_example_env(main, workers):
     assert set(main["services"]) == {
-        "db", "redis", "registry", "player-base", "migrate", "web", "worker", "beat", "nginx",
+        "db", "redis", "registry", "player-base", "migrate", "web", "worker", "play", "beat",
+        "nginx",
     }  # fmt: skip
     assert set(workers["services"]) == {"player-base", "worker"}
 
@@ -144,10 +145,11 @@ def test_start_up_order_and_health_checks(main):
         "db": "service_healthy", "redis": "service_healthy",
         "migrate": "service_completed_successfully",
     }  # fmt: skip
-    assert conditions("worker") == {
-        "redis": "service_healthy", "migrate": "service_completed_successfully",
-        "player-base": "service_completed_successfully",
-    }  # fmt: skip
+    for runs_players in ("worker", "play"):
+        assert conditions(runs_players) == {
+            "redis": "service_healthy", "migrate": "service_completed_successfully",
+            "player-base": "service_completed_successfully",
+        }  # fmt: skip
     assert conditions("beat")["migrate"] == "service_completed_successfully"
     assert conditions("nginx") == {"web": "service_healthy"}
     for name, service in services.items():
@@ -158,12 +160,13 @@ def test_start_up_order_and_health_checks(main):
                 )
     for one_shot in ("migrate", "player-base"):
         assert services[one_shot]["restart"] == "no"
-    for long_running in ("db", "redis", "registry", "web", "worker", "beat", "nginx"):
+    for long_running in ("db", "redis", "registry", "web", "worker", "play", "beat", "nginx"):
         assert services[long_running]["restart"] == "unless-stopped"
 
 
 def test_the_worker_has_the_docker_socket_and_its_socket_folder_at_the_same_path(main, workers):
-    for service in (main["services"]["worker"], workers["services"]["worker"]):
+    runs_players = [main["services"]["worker"], main["services"]["play"]]
+    for service in (*runs_players, workers["services"]["worker"]):
         volumes = mounts(service)
         assert volumes["/var/run/docker.sock"] == "/var/run/docker.sock"
         socket_dir = environment(service)["ARENA_SOCKET_DIR"]

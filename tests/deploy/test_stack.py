@@ -179,6 +179,9 @@ def stack(built_images, compose) -> Stack:
         # Its own host name: the worker labels its player containers host:pid and removes
         # those of dead workers with its host name, so never another process's.
         "worker": {**host, **quick, "hostname": deployment.worker_hostname},
+        # A host name of its own too: each removes the player containers of its host name's
+        # dead processes, and the two share the host's process numbers here.
+        "play": {**host, **quick, "hostname": f"{deployment.worker_hostname}-play"},
         "beat": {**host},
         # On the compose network with its published ports (ARENA_HTTP_PORT, ARENA_HTTPS_PORT),
         # in front of the web container on this host's network.
@@ -196,14 +199,14 @@ def stack(built_images, compose) -> Stack:
         # pip in the player image builds, behind this machine's proxy; every app container
         # has it (the system checks of migrate want the file to exist).
         deployment.env["ARENA_PIP_CA_BUNDLE"] = "/etc/arena-e2e/ca.pem"
-        for name in ("migrate", "web", "worker", "beat"):
+        for name in ("migrate", "web", "worker", "play", "beat"):
             services[name]["volumes"] = [f"{HOST_CA_BUNDLE}:/etc/arena-e2e/ca.pem:ro"]
     deployment.services = services
     deployment.override = yaml.safe_dump({"services": services})
     try:
         deployment("run", "--rm", "--no-deps", "-T", "migrate", timeout=300)
-        deployment("up", "-d", "--no-deps", "web", "worker", "beat")
-        for service in ("web", "worker"):
+        deployment("up", "-d", "--no-deps", "web", "worker", "play", "beat")
+        for service in ("web", "worker", "play"):
             container = deployment.container(service)
             wait_for(
                 lambda container=container: health(container) in ("healthy", "unhealthy"),
@@ -230,7 +233,7 @@ def _remove_player_containers_and_images(stack: Stack) -> None:
         ["docker", "ps", "-aq", "--filter", f"label={SANDBOX_LABEL}"], check=False
     ).stdout.split()
     for container in containers:
-        if worker_of(container).startswith(f"{stack.worker_hostname}:"):
+        if worker_of(container).startswith(stack.worker_hostname):
             run(["docker", "rm", "-f", container], check=False)
     repository = stack.env["ARENA_PLAYER_IMAGE_REPOSITORY"]
     images = run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}", repository])
@@ -271,15 +274,19 @@ def test_the_entrypoint_refuses_to_start_a_misconfigured_container(stack):
 
 
 def test_web_and_worker_are_healthy_and_the_worker_dropped_root(stack):
-    web, worker = stack.container("web"), stack.container("worker")
-    assert health(web) == "healthy", stack.logs("web")
-    assert health(worker) == "healthy", stack.logs("worker")
-    pid = run(["docker", "inspect", "-f", "{{.State.Pid}}", worker]).stdout.strip()
-    status = Path(f"/proc/{pid}/status").read_text()
-    assert re.search(r"^Uid:\s+10001\s+10001\s+10001\s+10001$", status, re.M)
-    docker_gid = str(os.stat("/var/run/docker.sock").st_gid)
-    assert docker_gid in re.search(r"^Groups:(.*)$", status, re.M).group(1).split()
-    assert re.search(r"^CapEff:\s+0+$", status, re.M)
+    assert health(stack.container("web")) == "healthy", stack.logs("web")
+    for service, queue in (("worker", "arena"), ("play", "play")):
+        container = stack.container(service)
+        assert health(container) == "healthy", stack.logs(service)
+        pid = run(["docker", "inspect", "-f", "{{.State.Pid}}", container]).stdout.strip()
+        status = Path(f"/proc/{pid}/status").read_text()
+        assert re.search(r"^Uid:\s+10001\s+10001\s+10001\s+10001$", status, re.M)
+        docker_gid = str(os.stat("/var/run/docker.sock").st_gid)
+        assert docker_gid in re.search(r"^Groups:(.*)$", status, re.M).group(1).split()
+        assert re.search(r"^CapEff:\s+0+$", status, re.M)
+        # Each its own queue: duels and human matches never take each other's processes.
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        assert command[command.index(b"--queues") + 1] == queue.encode(), command
     socket_dir = Path(stack.env["ARENA_SOCKET_DIR"])
     assert (socket_dir.stat().st_uid, oct(socket_dir.stat().st_mode & 0o777)) == (10001, "0o711")
 
@@ -675,9 +682,13 @@ def test_live_duels_human_matches_the_api_and_the_cli_work_in_the_stack(stack):
     assert started.status_code == 302, started.text[-2000:]
     match = re.search(r"/play/(\d+)/", started.headers["Location"]).group(1)
 
+    played = -1  # the ply of the human's last move: the next turn comes after it
+
     def my_turn_or_end():
         status = browser.get(f"/play/{match}/state.json").json()
-        return status if status["turn"] == "human" or status["state"] == "FINISHED" else None
+        if status["state"] == "FINISHED":
+            return status
+        return status if status["turn"] == "human" and status["ply"] > played else None
 
     for _ in range(5):
         status = wait_for(my_turn_or_end, 180, "the agent's reply", interval=0.5)
@@ -691,6 +702,7 @@ def test_live_duels_human_matches_the_api_and_the_cli_work_in_the_stack(stack):
             timeout=60, verify=browser.verify,
         )  # fmt: skip
         assert moved.status_code == 200, moved.text
+        played = status["ply"]
     status = wait_for(
         lambda: (s := browser.get(f"/play/{match}/state.json").json())["state"] == "FINISHED"
         and s,
