@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 # The browser fixtures, one Chromium for the whole session (see the module).
-pytest_plugins = ["tests.browser.plugin"]
+pytest_plugins = ["tests.browser.plugin", "tests.people"]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PLAYERS = ROOT / "example_players"

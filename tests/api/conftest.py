@@ -1,11 +1,10 @@
-"""API clients with and without a personal token; the owner, a stranger and staff."""
+"""API clients with and without a personal token, for the people of tests/people.py."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
 
-from tests.platform import factories
 from web.api.models import ApiToken
 
 
@@ -19,21 +18,6 @@ class ApiClient(Client):
 
 def client_with_token(user) -> ApiClient:
     return ApiClient(ApiToken.create_for(user))
-
-
-@pytest.fixture
-def owner(db):
-    return factories.user("owner")
-
-
-@pytest.fixture
-def stranger(db):
-    return factories.user("stranger")
-
-
-@pytest.fixture
-def staff(db):
-    return factories.user("staff", is_staff=True)
 
 
 @pytest.fixture

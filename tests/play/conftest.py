@@ -1,19 +1,8 @@
-"""Who is looking (shared with the page tests), and human matches made as the arena makes them."""
+"""Human matches made as the arena makes them."""
 
 from __future__ import annotations
 
 import pytest
-
-from tests.web.conftest import (  # noqa: F401 - fixtures
-    anonymous,
-    as_owner,
-    as_staff,
-    as_stranger,
-    client_for,
-    owner,
-    staff,
-    stranger,
-)
 
 
 def wait_for_container_gone(docker_client, match_id: int) -> bool:

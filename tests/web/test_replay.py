@@ -16,7 +16,7 @@ from django.urls import reverse
 
 import environments
 from core.models import Duel
-from tests.web.conftest import client_for
+from tests.people import client_for
 from tests.web.test_duels import make_duel, play
 
 pytestmark = pytest.mark.django_db

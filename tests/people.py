@@ -1,4 +1,8 @@
-"""Who is looking: an owner, a stranger, a staff member, an anonymous visitor."""
+"""Who is looking: an owner, a stranger, a staff member, an anonymous visitor.
+
+A plugin of the whole suite (tests/conftest.py). The ``as_*`` fixtures are logged-in browser
+sessions; tests/api/conftest.py gives them API tokens instead.
+"""
 
 from __future__ import annotations
 
