@@ -272,6 +272,18 @@ class Duel(models.Model):
     log_1 = models.FileField(upload_to="duel-logs/", blank=True, max_length=300)
     log_2 = models.FileField(upload_to="duel-logs/", blank=True, max_length=300)
 
+    # The fields above copied from the duel JSON as they are (its keys have the same names).
+    COUNTERS = (
+        "player_1_wins",
+        "player_2_wins",
+        "draws",
+        "player_1_errors",
+        "player_2_errors",
+        "other_errors",
+        "player_1_score",
+        "player_2_score",
+    )
+
     class Meta:
         ordering = ["-created"]
         indexes = [

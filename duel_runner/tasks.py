@@ -145,16 +145,7 @@ def _record_outcome(duel: Duel, record: dict[str, Any], log_1: str, log_2: str) 
     duel.matches_done = len(record["matches"])
     duel.result = record["result"]
     duel.error_msg = record["error_msg"] or ""
-    for key in (
-        "player_1_wins",
-        "player_2_wins",
-        "draws",
-        "player_1_errors",
-        "player_2_errors",
-        "other_errors",
-        "player_1_score",
-        "player_2_score",
-    ):
+    for key in Duel.COUNTERS:
         setattr(duel, key, record[key])
     # Files first, under names no other attempt uses; the row says which ones count.
     stem = f"{duel.pk}-{duel.claim.hex[:8]}"
@@ -162,10 +153,8 @@ def _record_outcome(duel: Duel, record: dict[str, Any], log_1: str, log_2: str) 
     duel.log_1.save(f"{stem}-1.log", ContentFile(log_1.encode()), save=False)
     duel.log_2.save(f"{stem}-2.log", ContentFile(log_2.encode()), save=False)
     fields = [
-        "state", "finished", "matches_done", "result", "error_msg", "player_1_wins",
-        "player_2_wins",
-        "draws", "player_1_errors", "player_2_errors", "other_errors", "player_1_score",
-        "player_2_score", "record_file", "log_1", "log_2",
+        "state", "finished", "matches_done", "result", "error_msg", *Duel.COUNTERS,
+        "record_file", "log_1", "log_2",
     ]  # fmt: skip
     if not finish(duel, fields, then=duel_finished):
         for field in (duel.record_file, duel.log_1, duel.log_2):

@@ -239,14 +239,7 @@ class DuelSerializer(serializers.ModelSerializer):
             "finished",
             "result",
             "error_msg",
-            "player_1_wins",
-            "player_2_wins",
-            "draws",
-            "player_1_errors",
-            "player_2_errors",
-            "other_errors",
-            "player_1_score",
-            "player_2_score",
+            *Duel.COUNTERS,
         ]
 
     def get_error_msg(self, duel: Duel) -> str:
