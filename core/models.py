@@ -132,6 +132,10 @@ class Revision(models.Model):
 
     image_state = models.CharField(max_length=20, choices=IMAGE_STATES, default=IMAGE_SCHEDULED)
     image_name = models.CharField(max_length=200, blank=True)
+    # The content address (sha256:...) of the built image: workers run the image by digest,
+    # so a tag moved in the registry can never swap another image in.
+    image_digest = models.CharField(max_length=100, blank=True)
+    image_attempts = models.PositiveIntegerField(default=0, help_text="builds started")
     image_log = models.TextField(blank=True)
     image_error = models.TextField(blank=True)
 
@@ -140,6 +144,7 @@ class Revision(models.Model):
     test_log_1 = models.TextField(blank=True, help_text="player log of the first copy")
     test_log_2 = models.TextField(blank=True, help_text="player log of the second copy")
     test_duel = models.JSONField(null=True, blank=True, help_text="counters of the self-play duel")
+    test_attempts = models.PositiveIntegerField(default=0, help_text="validations started")
 
     publish_state = models.CharField(
         max_length=20, choices=PUBLISH_STATES, default=PUBLISH_SCHEDULED
