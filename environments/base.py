@@ -39,6 +39,8 @@ class Game(abc.ABC):
     slug: ClassVar[str]
     #: Actions are integers in ``range(num_actions)``.
     num_actions: ClassVar[int]
+    #: The most moves one match can take (bounds how long an honest duel can last).
+    max_plies: ClassVar[int]
     #: numpy dtype name of :meth:`state_array` (``"float64"`` or ``"int64"``).
     state_dtype: ClassVar[str]
 

@@ -2,7 +2,8 @@
 
 The container has no network, a read-only root with a small tmpfs on /tmp, runs as the
 unprivileged ``player`` user (uid 1000) with every capability dropped and
-``no-new-privileges``, a pids limit and the game's memory and CPU limits. It is removed at the
+``no-new-privileges``, a pids limit, the game's memory and CPU limits, no core dumps and a
+capped Docker log (what it prints goes to the arena's own capped log instead). It is removed at the
 end whatever happened (:meth:`DockerPlayer.kill`, called by ``close`` and by the context
 manager, so also on Ctrl-C).
 
@@ -65,6 +66,7 @@ class DockerPlayer(SandboxedPlayer):
         socket_root: str | None = None,
         labels: dict[str, str] | None = None,
         pull_missing: bool = False,
+        pull_auth: dict[str, str] | None = None,
     ) -> None:
         super().__init__(label, limits)
         self.image = image
@@ -73,6 +75,7 @@ class DockerPlayer(SandboxedPlayer):
         self._labels = {SANDBOX_LABEL: "player", **(labels or {})}
         # With a registry, a worker pulls a player image it has not seen yet.
         self._pull_missing = pull_missing
+        self._pull_auth = pull_auth  # the registry's credentials, for this pull only
         self._container: Any = None
         self._folder: str | None = None
         self._listeners: dict[str, socket.socket] = {}
@@ -86,6 +89,7 @@ class DockerPlayer(SandboxedPlayer):
 
     def launch(self) -> None:
         import docker.errors
+        from docker.types import LogConfig, Ulimit
 
         self._folder = tempfile.mkdtemp(prefix="arena-sock-", dir=self._socket_root)
         os.chmod(self._folder, 0o711)  # the player's uid may reach the sockets, not list them
@@ -99,7 +103,7 @@ class DockerPlayer(SandboxedPlayer):
         limits = self.limits
         try:
             if self._pull_missing and not _has_image(self.client, self.image):
-                self.client.images.pull(self.image)
+                self.client.images.pull(self.image, auth_config=self._pull_auth)
             self._container = self.client.containers.create(
                 self.image,
                 command=[
@@ -130,7 +134,14 @@ class DockerPlayer(SandboxedPlayer):
                 mem_limit=limits.memory_bytes,
                 memswap_limit=limits.memory_bytes,  # no swap: the limit is the limit
                 nano_cpus=int(limits.cpus * 1e9),
-                volumes={self._folder: {"bind": SOCKET_DIR_IN_CONTAINER, "mode": "rw"}},
+                # Read-only: the harness connects to the two sockets, nothing is created there.
+                volumes={self._folder: {"bind": SOCKET_DIR_IN_CONTAINER, "mode": "ro"}},
+                # What the container prints before the harness holds the log (Python failing to
+                # start) is all Docker keeps of it, capped; no core dumps fill the disk.
+                log_config=LogConfig(
+                    type=LogConfig.types.JSON, config={"max-size": "256k", "max-file": "1"}
+                ),
+                ulimits=[Ulimit(name="core", soft=0, hard=0)],
                 labels=self._labels,
                 detach=True,
             )
@@ -167,7 +178,9 @@ class DockerPlayer(SandboxedPlayer):
                         f"failed to start: {self.exit_summary()}", log_tail=self._container_logs()
                     )
         proto, log = accepted["proto"], accepted["log"]
-        return Channel(proto.fileno(), proto.fileno(), log.fileno(), self.log)
+        return Channel(
+            proto.fileno(), proto.fileno(), log.fileno(), self.log, max_line=self.limits.max_line
+        )
 
     def _exited(self) -> bool:
         try:

@@ -20,6 +20,11 @@ small plain-JSON dicts, each with a ``kind``:
 
 Error lines never carry the players' log tails, which are private. Without an observer the
 only cost is one ``is None`` test per move.
+
+Size, whatever a player does: each error message is capped where the player's text enters the
+arena (:mod:`run_duel.text`), and a duel keeps :data:`ERROR_TEXT_BUDGET` characters of error
+text in full; later errors keep their first line. Time: :func:`duel_time_limit` is the longest
+an honest duel can last, from the game's deadlines.
 """
 
 from __future__ import annotations
@@ -28,48 +33,50 @@ from collections.abc import Callable
 from typing import Any
 
 import environments
-from run_duel.errors import ArenaError, StartupFailure
-from run_duel.match import (
-    DRAW,
+from run_duel.errors import ArenaError, DuelAborted, StartupFailure
+from run_duel.match import Observer, error_message, plain_number, play_match
+from run_duel.outcomes import (
+    COUNTER,
+    ERROR,
     OTHER_ERROR,
     PLAYER_1_ERROR,
-    PLAYER_1_WIN,
     PLAYER_2_ERROR,
-    PLAYER_2_WIN,
-    Observer,
-    error_message,
-    plain_number,
-    play_match,
+    duel_result,
+    points,
 )
 from run_duel.players import PlayerHandle
+from run_duel.text import cap
 
-ERROR = "ERROR"
+__all__ = ["ERROR", "duel_result", "duel_time_limit", "run_duel"]
+
 DEFAULT_MAX_RESTARTS = 2
+# Error text a duel record keeps in full, for all its matches together; past it, each match's
+# error keeps its first line. A player failing 1000 matches with megabyte messages still makes
+# a small record, and the first errors, the ones to act on, keep their log tails.
+ERROR_TEXT_BUDGET = 64 * 1024
+FIRST_LINE_CHARS = 300
 
 Progress = Callable[[int, int, dict[str, Any]], None]
+# Called after every move and between matches; raises DuelAborted to stop the duel.
+KeepAlive = Callable[[], None]
 
 
-def duel_result(tally: dict[str, Any]) -> str:
-    """The duel's result from its counters (GAMES.md, "One duel")."""
-    if tally["other_errors"]:
-        return ERROR
-    points_1 = 2 * (tally["player_1_wins"] + tally["player_2_errors"]) + tally["draws"]
-    points_2 = 2 * (tally["player_2_wins"] + tally["player_1_errors"]) + tally["draws"]
-    if points_1 != points_2:
-        return PLAYER_1_WIN if points_1 > points_2 else PLAYER_2_WIN
-    if tally["player_1_score"] != tally["player_2_score"]:
-        return PLAYER_1_WIN if tally["player_1_score"] > tally["player_2_score"] else PLAYER_2_WIN
-    return DRAW
+def duel_time_limit(
+    environment: str, num_matches: int | None = None, max_restarts: int = DEFAULT_MAX_RESTARTS
+) -> float:
+    """The longest an honest duel can take, in seconds, from the game's limits.
 
-
-_COUNTER = {
-    PLAYER_1_WIN: "player_1_wins",
-    PLAYER_2_WIN: "player_2_wins",
-    DRAW: "draws",
-    PLAYER_1_ERROR: "player_1_errors",
-    PLAYER_2_ERROR: "player_2_errors",
-    OTHER_ERROR: "other_errors",
-}
+    Every move of every match at its deadline, plus each player's start-ups (the first one and
+    every restart) at theirs. A duel that runs longer is the arena's problem, never a slow
+    player's: this bounds the task that plays it.
+    """
+    info = environments.info(environment)
+    game = environments.new_game(environment)
+    total = info.num_matches if num_matches is None else num_matches
+    # Per match: each ply, then the two end() calls, each with the move deadline.
+    matches = total * (game.max_plies + 2) * info.move_timeout
+    startups = 2 * (max_restarts + 1) * info.startup_timeout
+    return matches + startups
 
 
 def run_duel(
@@ -81,11 +88,14 @@ def run_duel(
     progress: Progress | None = None,
     max_restarts: int = DEFAULT_MAX_RESTARTS,
     on_event: Observer | None = None,
+    keepalive: KeepAlive | None = None,
 ) -> dict[str, Any]:
     """Play a duel and return its record, the JSON of the original arena.
 
     Sandboxed handles (anything with ``launch``/``wait_ready``/``restart``) are started here,
-    both at once; closing them stays with the caller, who created them.
+    both at once; closing them stays with the caller, who created them. ``keepalive`` is
+    called after every move (a worker's heartbeat: a slow match is still a live one); it
+    may raise :class:`DuelAborted`, which stops the duel and propagates.
     """
     info = environments.info(environment)
     game = environments.new_game(environment)
@@ -105,6 +115,10 @@ def run_duel(
     # Why a player no longer plays; its remaining matches are forfeited with this message.
     gone: list[str | None] = [None, None]
     restarts = [0, 0]
+    match_events = on_event
+    if keepalive is not None:
+        match_events = _with_keepalive(on_event, keepalive)
+    error_budget = [ERROR_TEXT_BUDGET]
 
     arena_error = _start(players, gone)
     startup_failures = [message for message in gone if message]
@@ -132,10 +146,11 @@ def run_duel(
                 player_2,
                 player_1_starts=player_1_starts,
                 match_number=number,
-                on_event=on_event,
+                on_event=match_events,
             )
+        _spend_error_budget(record, error_budget)
         matches.append(record)
-        tally[_COUNTER[record["result"]]] += 1
+        tally[COUNTER[record["result"]]] += 1
         tally["player_1_score"] += record["player_1_score"]
         tally["player_2_score"] += record["player_2_score"]
         if on_event is not None:
@@ -152,10 +167,12 @@ def run_duel(
             )
         if record["result"] == OTHER_ERROR:
             break
+        if keepalive is not None:
+            keepalive()
         try:
             _restart_dead(players, gone, restarts, max_restarts)
         except ArenaError as exc:
-            arena_error = f"arena error while restarting a player after match {number}: {exc}"
+            arena_error = cap(f"arena error while restarting a player after match {number}: {exc}")
             break
         if progress is not None:
             progress(number, total, tally)
@@ -201,13 +218,29 @@ def live_tally(tally: dict[str, Any]) -> dict[str, Any]:
     live = {**tally}
     live["player_1_score"] = plain_number(tally["player_1_score"])
     live["player_2_score"] = plain_number(tally["player_2_score"])
-    live["player_1_points"] = (
-        2 * (tally["player_1_wins"] + tally["player_2_errors"]) + tally["draws"]
-    )
-    live["player_2_points"] = (
-        2 * (tally["player_2_wins"] + tally["player_1_errors"]) + tally["draws"]
-    )
+    live["player_1_points"], live["player_2_points"] = points(tally)
     return live
+
+
+def _with_keepalive(on_event: Observer | None, keepalive: KeepAlive) -> Observer:
+    def observe(event: dict[str, Any]) -> None:
+        keepalive()
+        if on_event is not None:
+            on_event(event)
+
+    return observe
+
+
+def _spend_error_budget(record: dict[str, Any], budget: list[int]) -> None:
+    """Keep the match's error in full while the duel's budget lasts, else its first line."""
+    message = record["error_msg"]
+    if not message:
+        return
+    if len(message) <= budget[0]:
+        budget[0] -= len(message)
+    else:
+        budget[0] = 0
+        record["error_msg"] = cap(_first_line(message), FIRST_LINE_CHARS)
 
 
 def _first_line(message: str | None) -> str:
@@ -226,7 +259,12 @@ def _start(players: tuple[PlayerHandle, PlayerHandle], gone: list[str | None]) -
             except StartupFailure as failure:
                 gone[i] = error_message(handle, failure)
             except ArenaError as exc:
-                return f"arena error while starting {handle.label}: {exc}"
+                return cap(f"arena error while starting {handle.label}: {exc}")
+            except DuelAborted:
+                raise
+            except Exception as exc:  # a bug of ours: the duel is ERROR, never a player's loss
+                kind = type(exc).__name__
+                return cap(f"arena error while starting {handle.label}: {kind}: {exc}")
     return None
 
 

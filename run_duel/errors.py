@@ -7,6 +7,11 @@ An :class:`ArenaError` is ours (Docker daemon gone, image missing, a bug): the d
 
 from __future__ import annotations
 
+from run_duel.text import MESSAGE_CHARS, clean, player_text, tail
+
+# How much of a player's log an error message carries: its last lines, where the error is.
+LOG_TAIL_CHARS = 1500
+
 
 class PlayerFailure(Exception):
     """A player failed a call.
@@ -14,13 +19,17 @@ class PlayerFailure(Exception):
     ``summary`` completes a sentence that starts with the player's label and ends with the
     call, e.g. "player 2 | timed out after 10 s | in step() of match 37". ``fatal`` means the
     player's process is gone or unusable and must be restarted before it can play again.
+
+    Both texts may hold what the player wrote, so they are capped and cleaned here, where they
+    enter the arena (see :mod:`run_duel.text`).
     """
 
     def __init__(self, summary: str, *, fatal: bool = False, log_tail: str = "") -> None:
+        summary = player_text(summary, MESSAGE_CHARS // 2)
         super().__init__(summary)
         self.summary = summary
         self.fatal = fatal
-        self.log_tail = log_tail
+        self.log_tail = clean(tail(log_tail, LOG_TAIL_CHARS))
 
 
 class StartupFailure(PlayerFailure):
@@ -32,3 +41,11 @@ class StartupFailure(PlayerFailure):
 
 class ArenaError(Exception):
     """A failure of the arena itself; becomes OTHER_ERROR and makes the duel ERROR."""
+
+
+class DuelAborted(Exception):
+    """Whoever runs the duel wants it stopped now (its worker lost its claim on the duel).
+
+    Not an outcome: it goes through the match and duel engines untouched, and nothing of the
+    duel is recorded.
+    """

@@ -92,11 +92,21 @@ def to_action(value: Any, np: Any) -> int | None:
     return None
 
 
+def _shorten(text: str, limit: int) -> str:
+    """The start and the end of ``text``, at most about ``limit`` characters in all."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half:,} characters cut ...]\n{text[-half:]}"
+
+
 def _error_reply(exc: BaseException) -> dict[str, str]:
-    tb = traceback.format_exc()
+    # An exception's message can be megabytes; the arena keeps a few kB of it anyway, so the
+    # harness does not send (or log) more than that.
+    tb = _shorten(traceback.format_exc(), 64 * 1024)
     sys.stderr.write(tb)
     first_line = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return {"error": first_line, "traceback": tb[-4000:]}
+    return {"error": _shorten(first_line, 2000), "traceback": tb[-4000:]}
 
 
 def serve(reader: BinaryIO, writer: BinaryIO, state_dtype: str) -> None:

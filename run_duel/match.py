@@ -10,17 +10,17 @@ from collections.abc import Callable
 from typing import Any
 
 from environments import Game, InvalidActionError
-from run_duel.errors import ArenaError, PlayerFailure
+from run_duel.errors import ArenaError, DuelAborted, PlayerFailure
+from run_duel.outcomes import (
+    DRAW,
+    OTHER_ERROR,
+    PLAYER_1_ERROR,
+    PLAYER_1_WIN,
+    PLAYER_2_ERROR,
+    PLAYER_2_WIN,
+)
 from run_duel.players import PlayerHandle
-
-PLAYER_1_WIN = "PLAYER_1_WIN"
-PLAYER_2_WIN = "PLAYER_2_WIN"
-DRAW = "DRAW"
-PLAYER_1_ERROR = "PLAYER_1_ERROR"
-PLAYER_2_ERROR = "PLAYER_2_ERROR"
-OTHER_ERROR = "OTHER_ERROR"
-
-LOG_TAIL_CHARS = 1500
+from run_duel.text import cap
 
 # Receives the small dicts of a live duel (see run_duel.duel for their kinds); called on the
 # duel's own thread between two moves, so it must return quickly.
@@ -35,9 +35,9 @@ def plain_number(value: float) -> int | float:
 def error_message(handle: PlayerHandle, failure: PlayerFailure, where: str = "") -> str:
     """ "player 2 timed out after 10 s in step() of match 37", then the end of its log."""
     message = f"{handle.label} {failure.summary}{where}"
-    tail = failure.log_tail.strip()
+    tail = failure.log_tail.strip()  # capped and cleaned by PlayerFailure
     if tail:
-        message += f"\n--- last lines of {handle.label}'s log ---\n{tail[-LOG_TAIL_CHARS:]}"
+        message += f"\n--- last lines of {handle.label}'s log ---\n{tail}"
     return message
 
 
@@ -113,10 +113,12 @@ def play_match(
         error_msg = error_message(
             handles[acting], failure, f" in {method}() of match {match_number}"
         )
+    except DuelAborted:
+        raise
     except Exception as exc:  # ArenaError or a bug of ours: never the participant's fault
         result = OTHER_ERROR
         kind = "" if isinstance(exc, ArenaError) else f"{type(exc).__name__}: "
-        error_msg = f"arena error in {method}() of match {match_number}: {kind}{exc}"
+        error_msg = cap(f"arena error in {method}() of match {match_number}: {kind}{exc}")
 
     first_score = totals[0] - totals[1]
     player_1_score = first_score if first_is_player_1 else -first_score

@@ -71,7 +71,11 @@ class ProcessPlayer(SandboxedPlayer):
         process = self._process
         assert process is not None and process.stdin and process.stdout and process.stderr
         return Channel(
-            process.stdout.fileno(), process.stdin.fileno(), process.stderr.fileno(), self.log
+            process.stdout.fileno(),
+            process.stdin.fileno(),
+            process.stderr.fileno(),
+            self.log,
+            max_line=self.limits.max_line,
         )
 
     def exit_summary(self) -> str:

@@ -18,8 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import environments
-from run_duel.channel import CappedLog, Channel, ChannelClosed, ChannelTimeout
+from run_duel.channel import (
+    DEFAULT_MAX_LINE,
+    CappedLog,
+    Channel,
+    ChannelClosed,
+    ChannelTimeout,
+    LineTooLong,
+)
 from run_duel.errors import PlayerFailure, StartupFailure
+from run_duel.text import player_text
 
 HARNESS = Path(__file__).with_name("harness.py")
 
@@ -35,6 +43,7 @@ class Limits:
     pids: int = 64
     tmpfs: str = "64m"
     state_dtype: str = "float64"
+    max_line: int = DEFAULT_MAX_LINE  # bytes of one protocol line from the player
 
     @classmethod
     def for_environment(cls, slug: str, **overrides: Any) -> Limits:
@@ -108,9 +117,11 @@ class SandboxedPlayer:
             self._fail_startup(f"did not get ready within {_seconds(self.limits.startup_timeout)}")
         except ChannelClosed:
             self._fail_startup(self.exit_summary())  # exit_summary waits for the exit
+        except LineTooLong as exc:
+            self._fail_startup(str(exc))
         reply = self._decode(line, startup=True)
-        if not reply.get("ready"):
-            self._fail_startup(str(reply.get("error", reply)))
+        if reply.get("ready") is not True:
+            self._fail_startup(player_text(reply.get("error", reply)))
 
     def open(self) -> SandboxedPlayer:
         self.launch()
@@ -126,8 +137,8 @@ class SandboxedPlayer:
     def close(self) -> None:
         if self._channel is not None and not self.dead:
             # A polite goodbye lets the harness exit before the kill.
-            with contextlib.suppress(ChannelClosed):
-                self._channel.send(b'{"method": "quit"}\n')
+            with contextlib.suppress(ChannelClosed, ChannelTimeout):
+                self._channel.send(b'{"method": "quit"}\n', timeout=0.5)
         self.kill()
         self._channel = None
 
@@ -159,9 +170,14 @@ class SandboxedPlayer:
         channel = self._channel
         if channel is None or self.dead:
             raise PlayerFailure("was not running", fatal=True)
+        # One deadline for the whole call: sending to a player that stopped reading counts.
+        deadline = time.monotonic() + self.limits.move_timeout
         try:
-            channel.send(json.dumps(request).encode() + b"\n")
-            line = channel.read_line(self.limits.move_timeout)
+            channel.send(json.dumps(request).encode() + b"\n", self.limits.move_timeout)
+            line = channel.read_line(max(0.0, deadline - time.monotonic()))
+        except LineTooLong as exc:
+            self._die()
+            raise PlayerFailure(str(exc), fatal=True, log_tail=self.log.last_lines()) from None
         except ChannelTimeout:
             self._die()
             raise PlayerFailure(
@@ -175,17 +191,20 @@ class SandboxedPlayer:
             raise PlayerFailure(summary, fatal=True, log_tail=self.log.last_lines()) from None
         reply = self._decode(line)
         if "error" in reply:
-            channel.drain_log()
-            raise PlayerFailure(f"raised {reply['error']}", log_tail=self.log.last_lines())
+            channel.drain_log(max_bytes=1 << 20)
+            raise PlayerFailure(
+                f"raised {player_text(reply['error'])}", log_tail=self.log.last_lines()
+            )
         if "bad_action" in reply:
-            raise PlayerFailure(f"returned {reply['bad_action']}, not an integer,")
+            bad = player_text(reply["bad_action"], 200)
+            raise PlayerFailure(f"returned {bad}, not an integer,")
         return reply
 
     def _action(self, reply: dict[str, Any]) -> int:
         action = reply.get("action")
         if type(action) is not int:
             self._die()
-            raise PlayerFailure(f"sent a malformed answer {reply!r:.200}", fatal=True)
+            raise PlayerFailure(f"sent a malformed answer {player_text(reply, 200)}", fatal=True)
         return action
 
     def _decode(self, line: bytes, *, startup: bool = False) -> dict[str, Any]:
@@ -193,10 +212,10 @@ class SandboxedPlayer:
             reply = json.loads(line)
             if isinstance(reply, dict):
                 return reply
-        except ValueError:
+        except Exception:  # any: deep nesting is a RecursionError, and still the player's doing
             pass
         # Only a player that went out of its way to find the protocol stream gets here.
-        summary = f"wrote to the arena's protocol stream: {line[:200]!r}"
+        summary = f"wrote to the arena's protocol stream: {player_text(line[:200])}"
         if startup:
             self._fail_startup(summary)
         self._die()

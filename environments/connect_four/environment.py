@@ -88,6 +88,7 @@ class ConnectFour(Game):
 
     slug: ClassVar[str] = "connect-four"
     num_actions: ClassVar[int] = COLUMNS
+    max_plies: ClassVar[int] = ROWS * COLUMNS
     state_dtype: ClassVar[str] = "float64"
 
     def __init__(self) -> None:

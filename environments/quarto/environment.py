@@ -172,6 +172,7 @@ class Quarto(Game):
 
     slug: ClassVar[str] = "quarto"
     num_actions: ClassVar[int] = 256
+    max_plies: ClassVar[int] = 16
     state_dtype: ClassVar[str] = "int64"
 
     def __init__(self) -> None:

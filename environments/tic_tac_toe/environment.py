@@ -159,6 +159,7 @@ class TicTacToe(Game):
 
     slug: ClassVar[str] = "tic-tac-toe"
     num_actions: ClassVar[int] = 9
+    max_plies: ClassVar[int] = 9
     state_dtype: ClassVar[str] = "float64"
 
     def __init__(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from run_duel import ArenaError, InProcessPlayer, run_duel
-from run_duel.duel import duel_result
+from run_duel.outcomes import duel_result
 from run_duel.players import load_player
 from tests.conftest import EXAMPLE_PLAYERS
 

@@ -3,7 +3,9 @@ happen to it; each runs in every sandbox it names, against the random player."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,9 @@ from run_duel import Limits, run_duel
 from tests.conftest import EXAMPLE_PLAYERS
 
 HOSTILE = EXAMPLE_PLAYERS / "hostile"
+# Control characters but tab and newline, raw or as JSON escapes (json.dumps writes NUL as
+# \\u0000).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\\u00[01][0-9a-fA-F]|\\u007[fF]")
 
 
 def _cases():
@@ -39,8 +44,17 @@ def _check(record: dict, log_text: str, expect: dict) -> None:
         assert errors == 0, first
     if "message" in wanted:
         assert wanted["message"].lower() in first.lower()
+    if "any_message" in wanted:
+        messages = [m["error_msg"] or "" for m in record["matches"]]
+        assert any(wanted["any_message"].lower() in m.lower() for m in messages), first
     if "log" in wanted:
         assert wanted["log"].lower() in log_text.lower()
+    encoded = json.dumps(record)
+    if "max_record_bytes" in wanted:
+        assert len(encoded) < wanted["max_record_bytes"], f"{len(encoded):,} bytes"
+    # Whatever the player wrote, nothing that PostgreSQL or a terminal would choke on is kept.
+    assert not CONTROL.search(encoded)
+    assert not CONTROL.search(log_text)
 
 
 def _processes_in(folder: Path) -> list[int]:

@@ -1,0 +1,74 @@
+"""The outcomes of a match and of a duel, whose fault each is, and the points rule.
+
+The one module that says how a duel is judged (GAMES.md of the 2019 arena, "One duel"):
+
+- a match ends as a win, a draw, the error of the player who was to act (``PLAYER_1_ERROR`` /
+  ``PLAYER_2_ERROR``: it crashed, hung, answered nonsense, broke the protocol, used too much
+  memory), or ``OTHER_ERROR``, a failure of the arena alone (Docker unavailable, an image
+  missing, a bug of ours), which is never charged to anyone;
+- a player's effective wins are its wins plus its opponent's errors, each worth 2 points, and
+  a draw is worth 1;
+- a duel with any ``OTHER_ERROR`` is ``ERROR`` (played again later); otherwise the player with
+  more points wins it, then the one with the greater score, else it is a ``DRAW``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+PLAYER_1_WIN = "PLAYER_1_WIN"
+PLAYER_2_WIN = "PLAYER_2_WIN"
+DRAW = "DRAW"
+PLAYER_1_ERROR = "PLAYER_1_ERROR"
+PLAYER_2_ERROR = "PLAYER_2_ERROR"
+OTHER_ERROR = "OTHER_ERROR"
+MATCH_RESULTS = (PLAYER_1_WIN, PLAYER_2_WIN, DRAW, PLAYER_1_ERROR, PLAYER_2_ERROR, OTHER_ERROR)
+
+ERROR = "ERROR"  # a duel the arena failed to play: retried, never ranked as played
+DUEL_RESULTS = (PLAYER_1_WIN, PLAYER_2_WIN, DRAW, ERROR)
+
+PLAYER_1, PLAYER_2, ARENA = "player 1", "player 2", "arena"
+# Whose fault a match result is; None when nobody failed.
+FAULT: Mapping[str, str | None] = {
+    PLAYER_1_WIN: None,
+    PLAYER_2_WIN: None,
+    DRAW: None,
+    PLAYER_1_ERROR: PLAYER_1,
+    PLAYER_2_ERROR: PLAYER_2,
+    OTHER_ERROR: ARENA,
+}
+
+# The duel's counter that each match result adds one to.
+COUNTER: Mapping[str, str] = {
+    PLAYER_1_WIN: "player_1_wins",
+    PLAYER_2_WIN: "player_2_wins",
+    DRAW: "draws",
+    PLAYER_1_ERROR: "player_1_errors",
+    PLAYER_2_ERROR: "player_2_errors",
+    OTHER_ERROR: "other_errors",
+}
+
+POINTS_PER_WIN = 2
+POINTS_PER_DRAW = 1
+
+
+def points(tally: Mapping[str, Any]) -> tuple[int, int]:
+    """Each player's points from a duel's counters: effective wins and draws."""
+    draws = POINTS_PER_DRAW * tally["draws"]
+    return (
+        POINTS_PER_WIN * (tally["player_1_wins"] + tally["player_2_errors"]) + draws,
+        POINTS_PER_WIN * (tally["player_2_wins"] + tally["player_1_errors"]) + draws,
+    )
+
+
+def duel_result(tally: Mapping[str, Any]) -> str:
+    """The duel's result from its counters."""
+    if tally["other_errors"]:
+        return ERROR
+    points_1, points_2 = points(tally)
+    if points_1 != points_2:
+        return PLAYER_1_WIN if points_1 > points_2 else PLAYER_2_WIN
+    if tally["player_1_score"] != tally["player_2_score"]:
+        return PLAYER_1_WIN if tally["player_1_score"] > tally["player_2_score"] else PLAYER_2_WIN
+    return DRAW
