@@ -168,6 +168,22 @@ def test_game_class_attributes(slug: str) -> None:
 
 
 @pytest.mark.parametrize("slug", SLUGS)
+def test_no_match_is_longer_than_max_plies(slug: str) -> None:
+    # max_plies bounds an honest duel's duration (run_duel.duel.duel_time_limit).
+    rng = random.Random(1)
+    game = environments.new_game(slug)
+    longest = 0
+    for _ in range(GAMES_PER_SLUG):
+        game.reset()
+        plies = 0
+        while not game.done:
+            game.play(rng.choice(game.legal_actions()))
+            plies += 1
+        longest = max(longest, plies)
+    assert 0 < longest <= environments.game_class(slug).max_plies
+
+
+@pytest.mark.parametrize("slug", SLUGS)
 def test_game_play_explains_unconverted_numpy_arrays(slug: str) -> None:
     # Game.play is the fast API for ints; Environment.step converts int-likes.
     game = environments.new_game(slug)

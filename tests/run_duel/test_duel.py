@@ -131,3 +131,56 @@ def test_an_arena_error_stops_the_duel():
 
 def test_in_process_players_never_restart():
     assert InProcessPlayer.restartable is False
+
+
+class _Loud:
+    """Fails every move with a 1 MB message."""
+
+    def __init__(self, train_mode: bool = False) -> None:
+        pass
+
+    def start(self, state, valid_actions):
+        raise ValueError("E" * (1 << 20))
+
+    step = start
+
+    def end(self, state, prev_reward):
+        pass
+
+
+def test_it_keeps_the_record_small_whatever_the_errors_say():
+    import json
+
+    from run_duel.duel import ERROR_TEXT_BUDGET
+
+    loud = InProcessPlayer(_Loud(), label="player 1")
+    record = run_duel("tic-tac-toe", loud, load_player(EXAMPLE_PLAYERS / "random"), 200)
+    assert record["player_1_errors"] == 200
+    errors = [m["error_msg"] for m in record["matches"]]
+    assert sum(map(len, errors)) < ERROR_TEXT_BUDGET + 200 * 300
+    assert len(json.dumps(record)) < 200_000
+    assert errors[-1].startswith("player 1 raised ValueError: EEE")  # still says what and who
+
+
+def test_it_calls_the_keepalive_on_every_move_and_stops_when_it_raises():
+    from run_duel.errors import DuelAborted
+
+    calls = []
+
+    def keepalive():
+        calls.append(1)
+        if len(calls) == 30:
+            raise DuelAborted
+
+    random = EXAMPLE_PLAYERS / "random"
+    with pytest.raises(DuelAborted):
+        run_duel("tic-tac-toe", load_player(random), load_player(random), 100, keepalive=keepalive)
+    assert len(calls) == 30
+
+
+def test_the_time_limit_covers_the_slowest_honest_duel():
+    from run_duel.duel import duel_time_limit
+
+    # 500 Connect Four matches, 42 plies and two end() calls each at 10 s, and six start-ups.
+    assert duel_time_limit("connect-four") == 500 * 44 * 10 + 6 * 60
+    assert duel_time_limit("tic-tac-toe", 4, max_restarts=0) == 4 * 11 * 10 + 2 * 60
