@@ -239,6 +239,12 @@ ARENA_STUCK_AFTER = env_float("ARENA_STUCK_AFTER", 300.0, minimum=5)
 ARENA_HEARTBEAT_INTERVAL = env_float("ARENA_HEARTBEAT_INTERVAL", 10.0, minimum=0.5)
 # Arena errors (OTHER_ERROR, Docker down) are retried this many times before a duel fails.
 ARENA_MAX_DUEL_ATTEMPTS = env_int("ARENA_MAX_DUEL_ATTEMPTS", 3, minimum=1)
+# The same cap for a validation and for a build; a requeue after a dead worker is an attempt
+# too, so nothing is tried forever.
+ARENA_MAX_VALIDATION_ATTEMPTS = env_int("ARENA_MAX_VALIDATION_ATTEMPTS", 3, minimum=1)
+ARENA_MAX_BUILD_ATTEMPTS = env_int("ARENA_MAX_BUILD_ATTEMPTS", 6, minimum=1)
+# The longest line a player may write on the protocol stream; longer is its fatal error.
+ARENA_PROTOCOL_LINE_BYTES = env_int("ARENA_PROTOCOL_LINE_BYTES", 1 << 20, minimum=64 << 10)
 
 # Watching duels live (duel_runner/live.py): a running duel's events, kept this many (about)
 # and for this long after the duel ends.

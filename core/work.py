@@ -17,8 +17,12 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from celery import Task
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
+
+from run_duel.errors import DuelAborted
+from run_duel.text import clean
 
 M = TypeVar("M", bound=models.Model)
 
@@ -72,8 +76,11 @@ def beat(row: models.Model, **fields: Any) -> bool:
     return updated == 1
 
 
-class ClaimLost(Exception):
-    """Our claim on the row was taken back (we were thought dead): stop, record nothing."""
+class ClaimLost(DuelAborted):
+    """Our claim on the row was taken back (we were thought dead): stop, record nothing.
+
+    A :class:`~run_duel.errors.DuelAborted`, so it stops a duel from its keepalive hook.
+    """
 
 
 def heartbeat(
@@ -81,8 +88,10 @@ def heartbeat(
 ) -> Callable[..., None]:
     """A callback for long work that beats the row's heartbeat at most every ``interval`` s.
 
-    Called as ``callback(*args)``; with ``progress_field``, its first argument is saved there
-    too. Raises :class:`ClaimLost` when the claim was taken back, which stops the work.
+    Called as ``callback(*args)``; with ``progress_field``, its first argument (when given)
+    is saved there too, so the same callback serves as a duel's ``progress`` (between matches)
+    and ``keepalive`` (after every move). Raises :class:`ClaimLost` when the claim was taken
+    back, which stops the work.
     """
     last = time.monotonic()
 
@@ -92,26 +101,91 @@ def heartbeat(
         if now - last < interval:
             return
         last = now
-        fields = {progress_field: args[0]} if progress_field else {}
+        fields = {progress_field: args[0]} if progress_field and args else {}
         if not beat(row, **fields):
             raise ClaimLost
 
     return callback
 
 
-def finish(row: M, fields: Iterable[str], then: Callable[[M], None] | None = None) -> bool:
+def storable(value: Any) -> Any:
+    """``value`` with every string in it (JSON included) free of NUL and control characters.
+
+    PostgreSQL refuses NUL in text and in JSON; what a player wrote must never make a save fail.
+    """
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable(v) for v in value]
+    return value
+
+
+def finish(
+    row: M,
+    fields: Iterable[str],
+    then: Callable[[M], None] | None = None,
+    *,
+    on_refused: Callable[[M, Exception], list[str]] | None = None,
+) -> bool:
     """Save ``fields`` of ``row`` if its claim still holds; False (nothing saved) otherwise.
 
     ``then`` runs in the same transaction, so what follows from the outcome (a tournament's
-    ranking) is saved with it or not at all.
+    ranking) is saved with it or not at all. Text is made storable first. If the database
+    still refuses the save, ``on_refused(row, error)`` sets a final state on ``row`` and
+    returns the fields to save instead, so the row never stays claimed to be run again.
     """
+    fields = list(fields)
+    for name in fields:
+        value = getattr(row, name)
+        if isinstance(value, (str, dict, list)):
+            setattr(row, name, storable(value))
+    try:
+        return _save_claimed(row, fields, then)
+    except DatabaseError as exc:
+        if on_refused is None:
+            raise
+        return _save_claimed(row, on_refused(row, exc), then)
+
+
+def _save_claimed(row: M, fields: list[str], then: Callable[[M], None] | None) -> bool:
+    claim = row.claim
     with transaction.atomic():
-        current = type(row).objects.select_for_update().filter(pk=row.pk, claim=row.claim).first()
+        current = type(row).objects.select_for_update().filter(pk=row.pk, claim=claim).first()
         if current is None:
             return False
         row.claim = None
         row.heartbeat = timezone.now()
-        row.save(update_fields=[*fields, "claim", "heartbeat"])
-        if then is not None:
-            then(row)
+        try:
+            row.save(update_fields=[*fields, "claim", "heartbeat"])
+            if then is not None:
+                then(row)
+        except BaseException:
+            row.claim = claim  # the transaction is rolled back: the claim still holds
+            raise
         return True
+
+
+# What a task may take beyond the longest honest run of its work: containers to create and
+# remove, files to store.
+TIME_LIMIT_GRACE = 120.0
+
+
+class TimeBoundTask(Task):
+    """A task sent with a time limit computed from its arguments (``limit_for(*args)``).
+
+    The soft limit raises inside the work, which ends it as an arena error (retried, capped);
+    the hard one, a little later, kills the process (the row is then taken back by the sweep,
+    which counts it as an attempt). Either way no task holds a worker forever.
+    """
+
+    limit_for: Callable[..., float | None] | None = None
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        if args and self.limit_for is not None and "time_limit" not in options:
+            limit = self.limit_for(*args)
+            if limit is not None:
+                options["soft_time_limit"] = limit + TIME_LIMIT_GRACE
+                options["time_limit"] = limit + 2 * TIME_LIMIT_GRACE
+        return super().apply_async(args, kwargs, **options)

@@ -47,6 +47,7 @@ def limits_for(revision: Revision) -> Limits:
         memory=environment.memory,
         cpus=environment.cpus,
         state_dtype=environment.state_dtype,
+        max_line=settings.ARENA_PROTOCOL_LINE_BYTES,
     )
 
 

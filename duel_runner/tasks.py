@@ -18,11 +18,12 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core.models import Duel, Revision
-from core.work import ClaimLost, claim, enqueue, finish, heartbeat
+from core.work import ClaimLost, TimeBoundTask, claim, enqueue, finish, heartbeat
 from duel_runner import live
 from duel_runner.sandboxes import open_player, remove_orphaned_containers
 from run_duel import run_duel
-from run_duel.duel import ERROR
+from run_duel.duel import ERROR, duel_time_limit
+from run_duel.text import cap
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +38,55 @@ def _retry_delay(attempt: int) -> float:
     return min(300.0, 5.0 * 2 ** max(0, attempt - 1))
 
 
-@shared_task(acks_late=True, name="duel_runner.tasks.validate_revision")
+def _validation_time_limit(revision_id: int) -> float | None:
+    slug = (
+        Revision.objects.filter(pk=revision_id)
+        .values_list("competitor__environment__slug", flat=True)
+        .first()
+    )
+    return None if slug is None else duel_time_limit(slug, settings.ARENA_VALIDATION_MATCHES)
+
+
+def _duel_time_limit(duel_id: int) -> float | None:
+    row = Duel.objects.filter(pk=duel_id).values_list("environment__slug", "num_matches").first()
+    return None if row is None else duel_time_limit(*row)
+
+
+def gave_up(attempts: int, error: str) -> str:
+    """The final word on work the arena failed to do ``attempts`` times: ours, not theirs."""
+    return cap(
+        f"the arena failed to do this {attempts} times and gave up; this is not your "
+        f"player's fault, a maintainer can run it again. Last error: {error or 'none'}"
+    )
+
+
+_VALIDATION_FIELDS = ["test_state", "test_error", "test_log_1", "test_log_2", "test_duel"]
+
+
+@shared_task(
+    acks_late=True,
+    name="duel_runner.tasks.validate_revision",
+    base=TimeBoundTask,
+    limit_for=staticmethod(_validation_time_limit),
+)
 def validate_revision(revision_id: int) -> None:
     """The revision plays a short duel against itself; any error in it rejects the revision."""
+
+    def start(revision: Revision) -> None:
+        revision.test_attempts += 1
+
     revision = claim(
-        Revision, revision_id, [Revision.TEST_SCHEDULED], "test_state", Revision.TEST_RUNNING
+        Revision,
+        revision_id,
+        [Revision.TEST_SCHEDULED],
+        "test_state",
+        Revision.TEST_RUNNING,
+        prepare=start,
     )
     if revision is None:
         return
     slug = revision.competitor.environment.slug
+    beat = heartbeat(revision, settings.ARENA_HEARTBEAT_INTERVAL)
     try:
         with contextlib.ExitStack() as stack:
             copies = [open_player(revision, f"player {n}", stack) for n in (1, 2)]
@@ -54,7 +95,8 @@ def validate_revision(revision_id: int) -> None:
                 copies[0],
                 copies[1],
                 settings.ARENA_VALIDATION_MATCHES,
-                progress=heartbeat(revision, settings.ARENA_HEARTBEAT_INTERVAL),
+                progress=beat,
+                keepalive=beat,
             )
     except ClaimLost:
         log.warning("validation of revision %s was taken over by another worker", revision_id)
@@ -62,23 +104,42 @@ def validate_revision(revision_id: int) -> None:
     revision.test_log_1, revision.test_log_2 = copies[0].log.text(), copies[1].log.text()
     revision.test_duel = {k: v for k, v in record.items() if k != "matches"}
     if record["result"] == ERROR:
-        # The arena failed, not the player: validate again later.
-        revision.test_state = Revision.TEST_SCHEDULED
-        revision.test_error = ""
-        if finish(revision, ["test_state", "test_error", "test_log_1", "test_log_2", "test_duel"]):
-            log.warning(
-                "validation of revision %s hit an arena error: %s", revision_id, record["error_msg"]
-            )
-            validate_revision.apply_async(args=[revision_id], countdown=_retry_delay(2))
+        if revision.test_attempts < settings.ARENA_MAX_VALIDATION_ATTEMPTS:
+            # The arena failed, not the player: validate again later.
+            revision.test_state = Revision.TEST_SCHEDULED
+            revision.test_error = ""
+            if finish(revision, _VALIDATION_FIELDS, on_refused=_validation_refused):
+                log.warning(
+                    "validation of revision %s hit an arena error (attempt %s): %s",
+                    revision_id,
+                    revision.test_attempts,
+                    record["error_msg"],
+                )
+                validate_revision.apply_async(
+                    args=[revision_id], countdown=_retry_delay(revision.test_attempts + 1)
+                )
+            return
+        revision.test_state = Revision.TEST_FAILED
+        revision.test_error = gave_up(revision.test_attempts, record["error_msg"] or "")
+        finish(revision, _VALIDATION_FIELDS, on_refused=_validation_refused)
         return
     failed = record["player_1_errors"] or record["player_2_errors"]
     revision.test_state = Revision.TEST_FAILED if failed else Revision.TEST_COMPLETED
     revision.test_error = _first_error(record) if failed else ""
     finish(
         revision,
-        ["test_state", "test_error", "test_log_1", "test_log_2", "test_duel"],
+        _VALIDATION_FIELDS,
         then=None if failed else _schedule_publishing,
+        on_refused=_validation_refused,
     )
+
+
+def _validation_refused(revision: Revision, exc: Exception) -> list[str]:
+    """The database refused the outcome: the revision still ends, failed, with the reason."""
+    log.error("could not store the validation of revision %s: %s", revision.pk, exc)
+    revision.test_state = Revision.TEST_FAILED
+    revision.test_error = gave_up(1, f"its result could not be stored ({type(exc).__name__})")
+    return ["test_state", "test_error"]
 
 
 def _schedule_publishing(revision: Revision) -> None:
@@ -88,7 +149,12 @@ def _schedule_publishing(revision: Revision) -> None:
     enqueue(publish_revision, revision.pk)
 
 
-@shared_task(acks_late=True, name="duel_runner.tasks.run_duel")
+@shared_task(
+    acks_late=True,
+    name="duel_runner.tasks.run_duel",
+    base=TimeBoundTask,
+    limit_for=staticmethod(_duel_time_limit),
+)
 def run_duel_task(duel_id: int) -> None:
     """Play a tournament duel and record its result once."""
 
@@ -111,13 +177,15 @@ def run_duel_task(duel_id: int) -> None:
             ]
             # Spectators read the duel's events from the live channel, never from here.
             spectators = stack.enter_context(live.Publisher(live.channel(), duel.pk))
+            beat = heartbeat(duel, settings.ARENA_HEARTBEAT_INTERVAL, "matches_done")
             record = run_duel(
                 duel.environment.slug,
                 players[0],
                 players[1],
                 duel.num_matches,
-                progress=heartbeat(duel, settings.ARENA_HEARTBEAT_INTERVAL, "matches_done"),
+                progress=beat,
                 on_event=spectators,
+                keepalive=beat,
             )
     except ClaimLost:
         log.warning("duel %s was taken over by another worker", duel_id)
@@ -156,9 +224,19 @@ def _record_outcome(duel: Duel, record: dict[str, Any], log_1: str, log_2: str) 
         "state", "finished", "matches_done", "result", "error_msg", *Duel.COUNTERS,
         "record_file", "log_1", "log_2",
     ]  # fmt: skip
-    if not finish(duel, fields, then=duel_finished):
+    if not finish(duel, fields, then=duel_finished, on_refused=_duel_refused):
         for field in (duel.record_file, duel.log_1, duel.log_2):
             field.delete(save=False)
+
+
+def _duel_refused(duel: Duel, exc: Exception) -> list[str]:
+    """The database refused the outcome: the duel still ends, failed, and is ranked as such."""
+    log.error("could not store the outcome of duel %s: %s", duel.pk, exc)
+    duel.state = Duel.FAILED
+    duel.result = ERROR
+    reason = f"its result could not be stored ({type(exc).__name__})"
+    duel.error_msg = gave_up(duel.attempts, reason)
+    return ["state", "finished", "result", "error_msg"]
 
 
 @worker_ready.connect
