@@ -103,3 +103,26 @@ def test_a_refused_save_still_ends_the_row():
     duel.refresh_from_db()
     assert duel.state == Duel.FAILED and duel.result == "ERROR" and duel.claim is None
     assert "could not be stored" in duel.error_msg
+
+
+def test_duels_are_sent_with_a_time_limit_from_the_game(redis_broker):
+    from celery.signals import before_task_publish
+
+    from duel_runner.tasks import run_duel_task
+    from run_duel.duel import duel_time_limit
+
+    duel = _duel()
+    sent = []
+
+    def record(headers=None, **kwargs):
+        sent.append(headers)
+
+    before_task_publish.connect(record)
+    try:
+        run_duel_task.apply_async(args=[duel.pk])
+    finally:
+        before_task_publish.disconnect(record)
+    redis_broker.flushdb()
+    hard, soft = sent[0]["timelimit"]
+    honest = duel_time_limit("tic-tac-toe", duel.num_matches)
+    assert honest < soft < hard
