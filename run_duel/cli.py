@@ -25,7 +25,7 @@ from builder.image import (
     context_digest,
     image_exists,
 )
-from builder.submission import SubmissionError, unpack_submission
+from builder.submission import SubmissionError, check_upload, unpack_submission
 from run_duel.duel import ERROR, run_duel
 from run_duel.errors import ArenaError
 from run_duel.sandbox import Limits, SandboxedPlayer
@@ -154,6 +154,8 @@ def open_player(
     elif path.is_file():
         target = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="arena-zip-")))
         try:
+            # Exactly the server's upload checks, so a zip it would refuse is refused here.
+            check_upload(path)
             folder = unpack_submission(path, target)
         except SubmissionError as exc:
             raise BadInput(f"{label}: {exc}") from exc

@@ -8,9 +8,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
+from django.utils.text import capfirst
 
 from core.models import Competitor, Environment, User
-from core.submissions import zip_limits
+from core.submissions import SubmissionError, UploadRateLimited, check_counted_upload, zip_limits
 
 # GitHub's own rule: letters, digits and single inner hyphens, at most 39 characters.
 github_username_validator = RegexValidator(
@@ -218,9 +219,9 @@ class UploadForm(forms.Form):
         self.fields["competitor"].queryset = own_competitors(user)
         limits = zip_limits()
         self.fields["zip_file"].help_text = (
-            f"At most {human_size(limits.max_compressed)} and {limits.max_files} files, with "
-            "player.py at its root and, if the player needs packages, a requirements.txt or "
-            "environment.yml beside it."
+            f"At most {human_size(limits.max_compressed)} and {limits.max_files} files (each "
+            "folder counts as one), with player.py at its root and, if the player needs "
+            "packages, a requirements.txt or environment.yml beside it."
         )
 
     def clean_competitor(self) -> Competitor:
@@ -230,6 +231,32 @@ class UploadForm(forms.Form):
                 f"{competitor.environment.name} takes no new submissions at the moment."
             )
         return competitor
+
+    def clean(self) -> dict[str, Any]:
+        """The zip's checks, here so that a refused zip counts towards the rate limit.
+
+        Outside the view's transaction, so the refusal stays recorded (core.submissions).
+        """
+        cleaned = super().clean()
+        competitor, zip_file = cleaned.get("competitor"), cleaned.get("zip_file")
+        if competitor is None or zip_file is None:
+            return cleaned
+        try:
+            check_counted_upload(competitor, zip_file)
+        except UploadRateLimited as exc:
+            self.add_error(None, str(exc))
+        except SubmissionError as exc:
+            self.add_error("zip_file", submission_error_sentence(exc))
+        return cleaned
+
+
+def submission_error_sentence(exc: SubmissionError) -> str:
+    """The checks' message as a sentence beside the field."""
+    message = str(exc)
+    # "the zip has no player.py" starts a sentence; "environment.yml is not..." keeps its case.
+    if message.split(" ", 1)[0].isalpha():
+        message = capfirst(message)
+    return message if message.endswith(".") else f"{message}."
 
 
 def own_competitors(user: User) -> QuerySet[Competitor]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import signal
 import subprocess
@@ -11,6 +12,8 @@ import zipfile
 
 import pytest
 
+from builder.submission import SubmissionError, check_upload
+from tests.builder.zips import RANDOM_PLAYER, folder_flood, write_zip
 from tests.conftest import EXAMPLE_PLAYERS, ROOT
 
 RANDOM = str(EXAMPLE_PLAYERS / "random")
@@ -89,6 +92,31 @@ def test_it_rejects_an_unreadable_zip(tmp_path):
     result = run_cli("-e", "quarto", "-1", str(bad), "-2", RANDOM, "--sandbox", "process")
     assert result.returncode == 2
     assert "player 1: bot.zip is not a readable zip file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        {"player.py": RANDOM_PLAYER, "lib": "x", "lib/a.py": "x"},
+        {"./player.py": RANDOM_PLAYER, "./requirements.txt": "numpy\0"},
+        {"player.py": RANDOM_PLAYER, "environment.yml": "dependencies: [a\n"},
+        {"player.py": RANDOM_PLAYER, "bad\tname.py": "x"},
+        None,  # a million folders
+    ],
+    ids=["file-and-folder", "nul-requirements", "malformed-environment", "control", "flood"],
+)
+def test_it_refuses_what_the_server_refuses_with_its_words(tmp_path, entries):
+    path = tmp_path / "bot.zip"
+    if entries is None:
+        folder_flood(path)
+    else:
+        write_zip(path, entries)
+    with pytest.raises(SubmissionError) as server:
+        check_upload(io.BytesIO(path.read_bytes()))
+    result = run_cli("-e", "quarto", "-1", str(path), "-2", RANDOM, "--sandbox", "process")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: player 1: {server.value}"
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.docker
