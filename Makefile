@@ -42,6 +42,7 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/bench_reranking.py
 	$(BIN)/python bench/bench_throughput.py
 	$(BIN)/python bench/bench_zip_check.py
+	$(BIN)/python bench/bench_hostile.py
 
 # The player base image: from an official Python image when registries are reachable...
 base-image:
