@@ -196,15 +196,28 @@ class DockerPlayer(SandboxedPlayer):
             return ""
 
     def exit_summary(self) -> str:
+        """How the container ended; an :class:`ArenaError` when Docker cannot say (then the
+        closed stream is the arena's failure, never the player's)."""
         container = self._container
         if container is None:
             return "was not running"
+        import docker.errors
+        import requests
+
         try:
             status = container.wait(timeout=2)
             container.reload()
-        except Exception:
-            return "closed its connection to the arena"
+        except requests.exceptions.ReadTimeout:
+            return "closed its connection to the arena"  # and keeps running: its doing
+        except docker.errors.NotFound as exc:
+            raise ArenaError(f"the container of {self.label} disappeared while it played") from exc
+        except Exception as exc:
+            # Docker itself is gone: the stream closed because of us, not of the player.
+            raise ArenaError(f"Docker stopped answering about {self.label} ({exc})") from exc
         state = container.attrs.get("State", {})
+        if state.get("Status") in ("removing", "dead"):
+            # Someone removed it (a sweep, a maintainer, a restarting engine), not the player.
+            raise ArenaError(f"the container of {self.label} disappeared while it played")
         code = status.get("StatusCode", state.get("ExitCode"))
         if state.get("OOMKilled"):
             return f"was killed for using more than its memory limit ({self.limits.memory})"

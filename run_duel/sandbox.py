@@ -186,8 +186,10 @@ class SandboxedPlayer:
                 log_tail=self.log.last_lines(),
             ) from None
         except ChannelClosed:
-            summary = self.exit_summary()  # before the kill, which would hide how it ended
-            self._die()
+            try:
+                summary = self.exit_summary()  # before the kill, which would hide how it ended
+            finally:
+                self._die()
             raise PlayerFailure(summary, fatal=True, log_tail=self.log.last_lines()) from None
         reply = self._decode(line)
         if "error" in reply:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from run_duel import Limits, run_duel
@@ -126,3 +128,41 @@ def test_a_missing_image_is_an_arena_error(docker_client, no_leftover_containers
     assert record["result"] == "ERROR"
     assert record["player_1_errors"] == record["player_2_errors"] == 0
     assert "no player image" in record["error_msg"]
+
+
+@pytest.mark.docker
+def test_a_container_removed_under_a_player_is_the_arenas_error(player_image, docker_client):
+    import threading
+
+    from run_duel.docker_sandbox import DockerPlayer
+    from run_duel.players import load_player
+
+    sleeper = Path(__file__).parent / "players" / "sleeps_forever"
+    limits = Limits.for_environment("tic-tac-toe", move_timeout=60)
+    player = DockerPlayer(player_image(sleeper), "player 1", limits, client=docker_client)
+
+    removed = []
+
+    def remove_it_mid_move():
+        import time
+
+        import docker
+
+        deadline = time.monotonic() + 60
+        while player._channel is None and time.monotonic() < deadline:  # until it is ready
+            time.sleep(0.05)
+        time.sleep(1)  # now it sleeps in start(), for longer than the test takes
+        other = docker.from_env()  # a client of its own: this runs beside the duel's
+        other.containers.get(player._container.id).remove(force=True)
+        removed.append(True)
+
+    remover = threading.Thread(target=remove_it_mid_move)
+    remover.start()
+    with player:
+        record = run_duel("tic-tac-toe", player, load_player(RANDOM), 2)
+    remover.join()
+    assert removed
+    # Not the player's fault: the duel is an arena error, to be played again.
+    assert record["result"] == "ERROR" and record["other_errors"] == 1
+    assert record["player_1_errors"] == 0
+    assert "disappeared while it played" in record["error_msg"]
