@@ -88,10 +88,9 @@ def heartbeat(
 ) -> Callable[..., None]:
     """A callback for long work that beats the row's heartbeat at most every ``interval`` s.
 
-    Called as ``callback(*args)``; with ``progress_field``, its first argument (when given)
-    is saved there too, so the same callback serves as a duel's ``progress`` (between matches)
-    and ``keepalive`` (after every move). Raises :class:`ClaimLost` when the claim was taken
-    back, which stops the work.
+    Called as ``callback(*args)``; with ``progress_field``, its first argument is saved there
+    too (a duel's ``progress``, between matches); without, it is a duel's ``keepalive``, after
+    every move. Raises :class:`ClaimLost` when the claim was taken back, which stops the work.
     """
     last = time.monotonic()
 

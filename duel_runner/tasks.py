@@ -86,7 +86,7 @@ def validate_revision(revision_id: int) -> None:
     if revision is None:
         return
     slug = revision.competitor.environment.slug
-    beat = heartbeat(revision, settings.ARENA_HEARTBEAT_INTERVAL)
+    interval = settings.ARENA_HEARTBEAT_INTERVAL
     try:
         with contextlib.ExitStack() as stack:
             copies = [open_player(revision, f"player {n}", stack) for n in (1, 2)]
@@ -95,8 +95,8 @@ def validate_revision(revision_id: int) -> None:
                 copies[0],
                 copies[1],
                 settings.ARENA_VALIDATION_MATCHES,
-                progress=beat,
-                keepalive=beat,
+                progress=heartbeat(revision, interval),
+                keepalive=heartbeat(revision, interval),
             )
     except ClaimLost:
         log.warning("validation of revision %s was taken over by another worker", revision_id)
@@ -177,15 +177,17 @@ def run_duel_task(duel_id: int) -> None:
             ]
             # Spectators read the duel's events from the live channel, never from here.
             spectators = stack.enter_context(live.Publisher(live.channel(), duel.pk))
-            beat = heartbeat(duel, settings.ARENA_HEARTBEAT_INTERVAL, "matches_done")
+            interval = settings.ARENA_HEARTBEAT_INTERVAL
             record = run_duel(
                 duel.environment.slug,
                 players[0],
                 players[1],
                 duel.num_matches,
-                progress=beat,
+                # Two beats, each throttled on its own: progress is saved between matches, a
+                # sign of life after every move, and neither hides the other.
+                progress=heartbeat(duel, interval, "matches_done"),
                 on_event=spectators,
-                keepalive=beat,
+                keepalive=heartbeat(duel, interval),
             )
     except ClaimLost:
         log.warning("duel %s was taken over by another worker", duel_id)

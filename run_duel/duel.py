@@ -47,7 +47,7 @@ from run_duel.outcomes import (
 from run_duel.players import PlayerHandle
 from run_duel.text import cap
 
-__all__ = ["ERROR", "duel_result", "duel_time_limit", "run_duel"]
+__all__ = ["ERROR", "duel_result", "duel_time_limit", "match_time_limit", "run_duel"]
 
 DEFAULT_MAX_RESTARTS = 2
 # Error text a duel record keeps in full, for all its matches together; past it, each match's
@@ -77,6 +77,16 @@ def duel_time_limit(
     matches = total * (game.max_plies + 2) * info.move_timeout
     startups = 2 * (max_restarts + 1) * info.startup_timeout
     return matches + startups
+
+
+def match_time_limit(environment: str, wait_per_move: float = 0.0) -> float:
+    """The longest one honest match of one sandboxed player can take, in seconds: its start-up
+    and every ply at the move deadline (plus ``wait_per_move``, e.g. a human's thinking time).
+    One move (an API move) is a match's start-up and first ply at most, so this bounds it too.
+    """
+    info = environments.info(environment)
+    plies = environments.new_game(environment).max_plies + 2  # and the two end() calls
+    return info.startup_timeout + plies * (info.move_timeout + wait_per_move)
 
 
 def run_duel(

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='revision',
-            name='image_attempts',
-            field=models.PositiveIntegerField(default=0, help_text='builds started'),
+            model_name="revision",
+            name="image_attempts",
+            field=models.PositiveIntegerField(default=0, help_text="builds started"),
         ),
         migrations.AddField(
-            model_name='revision',
-            name='image_digest',
+            model_name="revision",
+            name="image_digest",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='revision',
-            name='test_attempts',
-            field=models.PositiveIntegerField(default=0, help_text='validations started'),
+            model_name="revision",
+            name="test_attempts",
+            field=models.PositiveIntegerField(default=0, help_text="validations started"),
         ),
     ]
