@@ -23,6 +23,7 @@ from builder.image import (
     connect_docker,
     push_image,
 )
+from builder.registry import RegistryAuth
 from builder.submission import SubmissionError, ZipLimits, unpack_submission
 
 
@@ -31,6 +32,9 @@ class BuildOutcome:
     """What became of a build: an image name, or an error of the submission or of the arena."""
 
     image_name: str = ""
+    # The content address workers run (builder.registry.pinned_reference): the registry's
+    # manifest digest once pushed, else the local image id.
+    image_digest: str = ""
     log: str = ""
     error: str = ""  # the submission cannot be built; for the participant
     arena_error: str = ""  # the arena failed; try again later
@@ -49,6 +53,7 @@ def build_submission(
     client: Any = None,
     on_output: Callable[[str], None] | None = None,
     push: bool = False,
+    registry_auth: RegistryAuth | None = None,
 ) -> BuildOutcome:
     """Unpack the zip, work out its dependencies and build image ``tag`` (then push it).
 
@@ -75,7 +80,7 @@ def build_submission(
                 dependencies=dependencies.requirements,
                 on_output=on_output,
             )
-            pushed = push_image(client, tag, on_output) if push else ""
+            pushed = push_image(client, tag, on_output, registry_auth) if push else None
         except ArenaBuildError as exc:
             return BuildOutcome(log=notes + exc.log, arena_error=str(exc))
         except BuildError as exc:
@@ -83,7 +88,11 @@ def build_submission(
         finally:
             if own_client and client is not None:
                 client.close()
-    return BuildOutcome(image_name=built.tag, log=notes + built.log + pushed)
+    return BuildOutcome(
+        image_name=built.tag,
+        image_digest=pushed.digest if pushed else built.image_id,
+        log=notes + built.log + (pushed.log if pushed else ""),
+    )
 
 
 def unpack_for_process(

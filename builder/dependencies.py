@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from builder.docker import install_requirements as installer
 from builder.submission import SubmissionError
 
 REQUIREMENTS = "requirements.txt"
@@ -169,17 +170,18 @@ def conda_entry_to_pip(entry: str, filename: str = "environment.yml") -> tuple[s
     if pip_name != name:
         notes.append(f"{name} is {pip_name} on PyPI")
     if key.startswith("pytorch"):
-        notes.append(
-            "the player runs on CPU only; the default torch wheel also carries CUDA libraries, "
-            "so a maintainer may point ARENA_PIP_EXTRA_INDEX_URL at "
-            "https://download.pytorch.org/whl/cpu for a smaller image"
-        )
+        notes.append("the player runs on CPU only: torch is installed as its CPU build")
     if dropped:
         notes.append(f"dropped {dropped!r}, which pip cannot express")
     if requirement != text or notes:
         detail = f" ({'; '.join(notes)})" if notes else ""
         return requirement, f"{text} -> {requirement}{detail}"
     return requirement, ""
+
+
+def mentions_torch(lines: list[str]) -> bool:
+    """Whether these pip requirement lines ask for torch (its CPU build is installed)."""
+    return any(installer.is_torch(line) for line in lines)
 
 
 def _pip_version(spec: str) -> tuple[str, str]:

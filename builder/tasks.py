@@ -3,31 +3,35 @@
 Thin on purpose: claim the row, copy the zip out of storage, call :mod:`builder.build`, save
 the outcome (see :mod:`core.work` for why this is safe to run twice and after a crash).
 A build that fails through the submission's fault is final; one that fails through the
-arena's (Docker unreachable) goes back to the queue with a growing delay, a few times.
+arena's (Docker unreachable) goes back to the queue with a growing delay, until the revision
+used ``ARENA_MAX_BUILD_ATTEMPTS`` (each claim is one, a worker that died during it too).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
 from builder.build import BuildOutcome, build_submission, unpack_for_process
-from builder.image import BuildSettings
+from builder.image import BuildSettings, capped_log
+from builder.player_images import registry_auth
 from core.models import Revision
 from core.submissions import zip_limits
-from core.work import ClaimLost, claim, enqueue, finish, heartbeat
+from core.work import TIME_LIMIT_GRACE, ClaimLost, claim, enqueue, finish, heartbeat
+from run_duel.text import cap
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = 5
+# A build error quotes pip and the participant's requirement lines: enough to act on.
+ERROR_CHARS = 4000
 SAVED_FIELDS = ["image_state", "image_name", "image_log", "image_error"]
 
 
@@ -45,7 +49,12 @@ def build_settings(revision: Revision) -> BuildSettings:
         pip_extra_index_url=settings.ARENA_PIP_EXTRA_INDEX_URL,
         pip_ca_bundle=Path(settings.ARENA_PIP_CA_BUNDLE) if settings.ARENA_PIP_CA_BUNDLE else None,
         wheelhouse=Path(settings.ARENA_WHEELHOUSE) if settings.ARENA_WHEELHOUSE else None,
+        torch_index_url=settings.ARENA_TORCH_INDEX_URL,
         timeout=settings.ARENA_BUILD_TIMEOUT,
+        memory=settings.ARENA_BUILD_MEMORY,
+        disk=settings.ARENA_BUILD_DISK,
+        cpus=settings.ARENA_BUILD_CPUS,
+        pids=settings.ARENA_BUILD_PIDS,
         labels={
             "org.rl-arena.revision": str(revision.pk),
             "org.rl-arena.revision-version": str(revision.version),
@@ -55,17 +64,25 @@ def build_settings(revision: Revision) -> BuildSettings:
     )
 
 
-def retry_delay(retries: int) -> float:
-    """Seconds before the next attempt after ``retries`` earlier ones: 10, 20, 40, 80, 160."""
-    return min(600.0, 10.0 * 2**retries)
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next attempt after ``attempts`` of them: 10, 20, 40, 80, 160..."""
+    return min(600.0, 10.0 * 2 ** max(0, attempts - 1))
 
 
-@shared_task(bind=True, acks_late=True, name="builder.tasks.build_revision")
-def build_revision(self, revision_id: int) -> None:
+# The build has its own deadline (all steps together); the task's limits only catch what
+# hangs around it (copying the zip, pushing), so no build holds a worker forever.
+@shared_task(
+    acks_late=True,
+    name="builder.tasks.build_revision",
+    soft_time_limit=settings.ARENA_BUILD_TIMEOUT + 2 * TIME_LIMIT_GRACE,
+    time_limit=settings.ARENA_BUILD_TIMEOUT + 3 * TIME_LIMIT_GRACE,
+)
+def build_revision(revision_id: int) -> None:
     """Build the revision's image once; then its validation is scheduled."""
 
     def start(revision: Revision) -> None:
         revision.image_error = ""
+        revision.image_attempts += 1
 
     revision = claim(
         Revision,
@@ -87,9 +104,11 @@ def build_revision(self, revision_id: int) -> None:
         # than left running for requeue_stuck_work to send again forever.
         log.exception("building revision %s failed in the arena", revision_id)
         outcome = BuildOutcome(arena_error=f"the build failed in the arena ({exc})")
-    revision.image_log = outcome.log
+    # Capped (head and tail) whatever the build printed; finish() strips NUL and the like.
+    revision.image_log = capped_log(outcome.log)
+    outcome = dataclasses.replace(outcome, error=cap(outcome.error, ERROR_CHARS))
     if outcome.arena_error:
-        _arena_failed(self, revision, outcome)
+        _arena_failed(revision, outcome)
     elif outcome.error:
         revision.image_state = Revision.IMAGE_FAILED
         revision.image_error = outcome.error
@@ -97,8 +116,9 @@ def build_revision(self, revision_id: int) -> None:
     else:
         revision.image_state = Revision.IMAGE_COMPLETED
         revision.image_name = outcome.image_name
+        revision.image_digest = outcome.image_digest  # what the workers run (by digest)
         revision.test_state = Revision.TEST_SCHEDULED
-        finish(revision, [*SAVED_FIELDS, "test_state"], then=_schedule_validation)
+        finish(revision, [*SAVED_FIELDS, "image_digest", "test_state"], then=_schedule_validation)
 
 
 def _build(revision: Revision) -> BuildOutcome:
@@ -126,45 +146,44 @@ def _build(revision: Revision) -> BuildOutcome:
             zip_limits(),
             on_output=heartbeat(revision, settings.ARENA_HEARTBEAT_INTERVAL),
             push=bool(settings.ARENA_REGISTRY),
+            registry_auth=registry_auth(),
         )
 
 
-def _arena_failed(task: Any, revision: Revision, outcome: BuildOutcome) -> None:
-    retries = task.request.retries or 0
-    if retries < MAX_RETRIES:
+def _arena_failed(revision: Revision, outcome: BuildOutcome) -> None:
+    attempts = revision.image_attempts
+    if attempts < settings.ARENA_MAX_BUILD_ATTEMPTS:
         revision.image_state = Revision.IMAGE_SCHEDULED
         revision.image_error = ""
         if finish(revision, SAVED_FIELDS):
-            delay = retry_delay(retries)
+            delay = retry_delay(attempts)
             log.warning(
                 "building revision %s failed on the arena's side (attempt %s of %s), "
                 "next try in %g s: %s",
                 revision.pk,
-                retries + 1,
-                MAX_RETRIES + 1,
+                attempts,
+                settings.ARENA_MAX_BUILD_ATTEMPTS,
                 delay,
                 outcome.arena_error,
             )
             # Not task.retry(): run eagerly (the embedded demo) it raises Retry through the
-            # submitter's code; a new message carrying the retry count does the same job.
+            # submitter's code; a new message does the same job, the row counts the attempts.
             retry = functools.partial(
-                build_revision.apply_async,
-                args=[revision.pk],
-                countdown=delay,
-                retries=retries + 1,
+                build_revision.apply_async, args=[revision.pk], countdown=delay
             )
             transaction.on_commit(retry)
         return
     log.error(
         "building revision %s failed on the arena's side %s times; giving up: %s",
         revision.pk,
-        retries + 1,
+        attempts,
         outcome.arena_error,
     )
     revision.image_state = Revision.IMAGE_FAILED
-    revision.image_error = (
+    revision.image_error = cap(
         f"{outcome.arena_error}. That is the arena's fault, not your submission's: a "
-        "maintainer was told. Submit it again later"
+        "maintainer was told. Submit it again later",
+        ERROR_CHARS,
     )
     finish(revision, SAVED_FIELDS)
 

@@ -2,7 +2,8 @@
 # The app image's entrypoint: one role per container.
 #
 #   web              gunicorn on ARENA_WEB_BIND (0.0.0.0:8000), settings in docker/gunicorn.conf.py
-#   worker           a Celery worker of the "arena" queue (builds, validations, duels),
+#   worker           a Celery worker of the "arena" queue (builds, validations, duels) and
+#                    the "moves" queue (the API's moves: short, someone waits for them),
 #                    ARENA_WORKER_CONCURRENCY processes (default: 2)
 #   play             a Celery worker of the "play" queue (human matches against agents),
 #                    ARENA_PLAY_MAX_MATCHES processes (default: 4): its own pool, so duels
@@ -118,7 +119,7 @@ case "$role" in
       # A human match holds a process for as long as the human plays.
       queue=play concurrency=${ARENA_PLAY_MAX_MATCHES:-4}
     else
-      queue=arena concurrency=${ARENA_WORKER_CONCURRENCY:-2}
+      queue=arena,moves concurrency=${ARENA_WORKER_CONCURRENCY:-2}
     fi
     exec celery -A core worker \
       --hostname "$role@%h" \

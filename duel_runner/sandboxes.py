@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from core.models import Revision
 from core.work import worker_name
+from run_duel.errors import ArenaError
 from run_duel.sandbox import Limits, SandboxedPlayer
 
 PROCESS_PREFIX = "process:"
@@ -59,19 +60,30 @@ def open_player(
     image = revision.image_name
     player: SandboxedPlayer
     if image.startswith(PROCESS_PREFIX):
+        # Checked at each opening, not only when the sandbox is chosen: a revision row that
+        # says "process:" (an old embedded build, an edited row) must never run a participant
+        # without isolation on an arena that does not allow it.
+        if not settings.ARENA_ALLOW_PROCESS_SANDBOX:
+            raise ArenaError(
+                f"revision {revision.pk} is built for the process sandbox, which this arena "
+                "does not allow (ARENA_ALLOW_PROCESS_SANDBOX): build it again for Docker"
+            )
         from run_duel.process_sandbox import ProcessPlayer
 
         player = ProcessPlayer(image.removeprefix(PROCESS_PREFIX), label, limits)
     else:
+        from builder.player_images import registry_auth, run_reference
         from run_duel.docker_sandbox import DockerPlayer
 
         player = DockerPlayer(
-            image,
+            # By digest: a tag moved in the registry can never swap another image in.
+            run_reference(revision),
             label,
             limits,
             client=_docker(),
             socket_root=settings.ARENA_SOCKET_DIR or None,
             pull_missing=bool(settings.ARENA_REGISTRY),
+            pull_auth=registry_auth().config,
             labels={
                 "org.rl-arena.revision": str(revision.pk),
                 WORKER_LABEL: worker_name(),

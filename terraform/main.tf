@@ -24,6 +24,7 @@ locals {
     secret_key        = random_password.secret_key.result
     postgres_password = random_password.postgres.result
     redis_password    = random_password.redis.result
+    registry_password = random_password.registry.result
     arena_storage     = local.arena_storage
     spaces_bucket     = var.spaces_bucket
     spaces_region     = local.spaces_region
@@ -40,6 +41,7 @@ locals {
     secret_key         = random_password.secret_key.result
     postgres_password  = random_password.postgres.result
     redis_password     = random_password.redis.result
+    registry_password  = random_password.registry.result
     arena_storage      = local.arena_storage
     spaces_bucket      = var.spaces_bucket
     spaces_region      = local.spaces_region
@@ -62,6 +64,12 @@ resource "random_password" "postgres" {
   special = false
 }
 
+# The registry of player images asks every push and pull for it.
+resource "random_password" "registry" {
+  length  = 32
+  special = false
+}
+
 resource "random_password" "redis" {
   length  = 32
   special = false
@@ -73,8 +81,10 @@ resource "digitalocean_vpc" "arena" {
   description = "RL Arena: PostgreSQL, Redis and the image registry of the main droplet are reachable only from here"
 }
 
-# Docker's data root on the main droplet (/srv/arena/docker): PostgreSQL's volume, the
-# stored files, the registry's storage and the images, so that a rebuilt droplet keeps them.
+# What the main droplet must keep, mounted at /srv/arena: PostgreSQL's data, Redis's queue,
+# the stored files, the certificates, the code and .env, so that a rebuilt droplet keeps them.
+# Docker's data root (player images, the registry's storage) stays on the droplet's own disk:
+# images filling it can never stop the database.
 resource "digitalocean_volume" "data" {
   name                    = "${var.name}-data"
   region                  = var.region

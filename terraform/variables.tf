@@ -133,7 +133,7 @@ variable "repository_ref" {
 }
 
 variable "data_volume_size" {
-  description = "Size in GiB of the block storage volume mounted at /srv/arena on the main droplet: Docker's data root there holds PostgreSQL, the stored files, the registry's images and the player images."
+  description = "Size in GiB of the block storage volume mounted at /srv/arena on the main droplet: PostgreSQL's data, Redis's queue, the stored files, the certificates, the code and .env. Docker's data root (player images, the registry's storage) stays on the droplet's own disk."
   type        = number
   default     = 50
 

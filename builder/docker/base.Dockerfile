@@ -1,5 +1,5 @@
 # The player base image: Python, pip and numpy, and the unprivileged `player` user.
-# Every player image starts FROM it (see player.Dockerfile).
+# Every player image starts from it (see builder/image.py).
 #
 # Production builds it from an official Python image:
 #   docker build -f builder/docker/base.Dockerfile -t arena-player-base builder/docker

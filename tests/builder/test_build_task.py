@@ -56,7 +56,7 @@ def test_it_builds_a_submitted_player(
     assert revision.image_log.startswith(
         "arena: dependencies: none (no requirements.txt or environment.yml)\n"
     )
-    assert f"Successfully tagged {revision.image_name}" in revision.image_log
+    assert f"arena: built {revision.image_name}: " in revision.image_log  # and its size
 
     image = docker_client.images.get(revision.image_name)
     assert image.labels["org.rl-arena.revision"] == str(revision.pk)
@@ -116,7 +116,8 @@ def test_it_fails_a_requirement_that_does_not_exist(built_images, docker_client)
         "installing the dependencies failed: could not install nonexistent-arena-package-xyz: "
         "No matching distribution found for nonexistent-arena-package-xyz. Check these names "
         "and versions in requirements.txt (or environment.yml); the build log shows pip's full "
-        "output"
+        "output. The arena takes ready-made wheels for its Python (3.11, Linux) from its "
+        "package index: no source package is built there"
     )
     assert revision.image_log.startswith("arena: dependencies: requirements.txt")
     # pip's own words are in the log.
@@ -172,6 +173,30 @@ def test_it_fails_a_build_past_its_deadline(built_images, build_settings, docker
     assert not docker_client.images.list(name=f"{TEST_REPOSITORY}:{revision.pk}")
 
 
+@pytest.mark.docker
+@pytest.mark.slow
+def test_it_keeps_a_capped_log_of_a_build_that_prints_without_end(built_images, docker_client):
+    # A local package whose setup.py prints 8 MB, NUL bytes included, then fails: pip shows
+    # all of it.
+    setup = (
+        "import sys\n"
+        "sys.stdout.write('start of the flood \\x00\\n')\n"
+        "for _ in range(8 * 1024):\n"
+        "    sys.stdout.write('x' * 1023 + '\\n')\n"
+        "raise SystemExit('the end of the flood')\n"
+    )
+    revision = _build(_submit({"requirements.txt": "./flood\n", "flood/setup.py": setup}))
+
+    assert revision.image_state == Revision.IMAGE_FAILED
+    assert revision.image_error.startswith("installing the dependencies failed")
+    log = revision.image_log
+    assert len(log) < 300 * 1024, "the log is capped"
+    assert "bytes of log skipped" in log
+    assert "\x00" not in log
+    assert log.startswith("arena: dependencies: requirements.txt")  # the head is kept
+    assert "the end of the flood" in log  # and so is the tail, where pip says what failed
+
+
 def test_it_fails_a_stored_zip_it_cannot_use(build_settings):
     # submit_revision rejects such a zip; one that got in otherwise fails with the same words.
     competitor = factories.competitor()
@@ -208,14 +233,18 @@ def test_it_retries_when_docker_does_not_answer(
     assert revision.image_error == ""
     assert revision.claim is None
     assert "arena: requirements to install:\n    numpy\n" in revision.image_log
+    assert revision.image_attempts == 1
     retries = [h for name, args, h in queued_tasks(redis_broker) if args == [revision.pk]]
-    assert [(h["task"], h["retries"]) for h in retries] == [("builder.tasks.build_revision", 1)]
+    assert [h["task"] for h in retries] == ["builder.tasks.build_revision"]
     assert retries[0]["eta"], "the retry should wait"
 
     # The last allowed attempt fails for good, and says whose fault it is.
+    last = build_settings.ARENA_MAX_BUILD_ATTEMPTS - 1
+    Revision.objects.filter(pk=revision.pk).update(image_attempts=last)
     with caplog.at_level(logging.ERROR, logger="builder.tasks"):
-        build_revision.apply(args=[revision.pk], retries=5)
+        build_revision.apply(args=[revision.pk])
     revision.refresh_from_db()
+    assert revision.image_attempts == build_settings.ARENA_MAX_BUILD_ATTEMPTS
     assert revision.image_state == Revision.IMAGE_FAILED
     assert revision.image_error.startswith("the arena could not reach Docker (")
     assert revision.image_error.endswith(
@@ -233,7 +262,9 @@ def test_it_gives_up_on_an_arena_that_keeps_failing(build_settings):
     sandbox_kind.cache_clear()
     try:
         revision = _submit()
-        build_revision.apply(args=[revision.pk], retries=5)
+        last = build_settings.ARENA_MAX_BUILD_ATTEMPTS - 1
+        Revision.objects.filter(pk=revision.pk).update(image_attempts=last)
+        build_revision.apply(args=[revision.pk])
     finally:
         sandbox_kind.cache_clear()
     revision.refresh_from_db()

@@ -8,6 +8,7 @@ from builder.dependencies import (
     conda_entry_to_pip,
     conda_to_pip,
     dependencies_from_files,
+    mentions_torch,
     resolve_dependencies,
 )
 from builder.submission import SubmissionError
@@ -65,7 +66,12 @@ def test_it_turns_a_conda_entry_into_a_pip_requirement(entry, requirement):
 def test_it_notes_that_torch_runs_on_cpu():
     _, note = conda_entry_to_pip("pytorch::pytorch=1.3.1")
     assert "pytorch is torch on PyPI" in note
-    assert "CPU only" in note and "https://download.pytorch.org/whl/cpu" in note
+    assert "CPU only: torch is installed as its CPU build" in note
+
+
+def test_it_tells_requirements_that_ask_for_torch():
+    assert mentions_torch(["numpy", "torchvision==0.28.0"])
+    assert not mentions_torch(["numpy", "gym"])
 
 
 def test_it_converts_a_whole_environment_file():

@@ -85,14 +85,23 @@ def mounts(service: dict) -> dict[str, str]:
 
 def test_both_files_are_valid_with_example_env(main, workers):
     assert set(main["services"]) == {
-        "db", "redis", "registry", "player-base", "migrate", "web", "worker", "play", "beat",
-        "nginx",
+        "db", "redis", "registry-auth", "registry", "player-base", "migrate", "web", "worker",
+        "play", "beat", "nginx",
     }  # fmt: skip
     assert set(workers["services"]) == {"player-base", "worker"}
 
 
 @pytest.mark.parametrize("compose_file", ["docker-compose.yml", "docker-compose.worker.yml"])
-@pytest.mark.parametrize("variable", ["ARENA_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"])
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "ARENA_SECRET_KEY",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "ARENA_REGISTRY_USERNAME",
+        "ARENA_REGISTRY_PASSWORD",
+    ],
+)
 def test_a_missing_secret_or_service_url_stops_compose(compose, tmp_path, compose_file, variable):
     env = tmp_path / "no-secret.env"
     lines = EXAMPLE_ENV.read_text().splitlines()
@@ -158,7 +167,8 @@ def test_start_up_order_and_health_checks(main):
                 assert services[dep].get("healthcheck", {}).get("test"), (
                     f"{dep} has no health check"
                 )
-    for one_shot in ("migrate", "player-base"):
+    assert conditions("registry") == {"registry-auth": "service_completed_successfully"}
+    for one_shot in ("migrate", "player-base", "registry-auth"):
         assert services[one_shot]["restart"] == "no"
     for long_running in ("db", "redis", "registry", "web", "worker", "play", "beat", "nginx"):
         assert services[long_running]["restart"] == "unless-stopped"
@@ -200,3 +210,25 @@ def test_nginx_gets_the_upload_limit_of_the_app(main):
     web = environment(main["services"]["web"])
     assert nginx["ARENA_ZIP_MAX_BYTES"] == web["ARENA_ZIP_MAX_BYTES"] == "104857600"
     assert nginx["ARENA_NGINX_UPSTREAM"] == "web:8000"
+
+
+def test_the_registry_asks_for_the_credentials_and_refuses_deletes(main, workers):
+    """Whoever reaches the registry reads, pushes or deletes nothing without the
+    credentials, and deletes nothing with them (tests/platform/test_registry.py runs a real
+    registry configured so)."""
+    services = main["services"]
+    registry = environment(services["registry"])
+    assert registry["REGISTRY_AUTH"] == "htpasswd"
+    assert registry["REGISTRY_AUTH_HTPASSWD_PATH"] == "/auth/htpasswd"
+    assert registry["REGISTRY_STORAGE_DELETE_ENABLED"] == "false"
+    assert mounts(services["registry"])["/auth"] == mounts(services["registry-auth"])["/auth"]
+    # The password file comes from the same credentials as the app's, made offline.
+    auth = services["registry-auth"]
+    assert auth["command"] == ["python", "-m", "builder.registry", "htpasswd", "/auth/htpasswd"]
+    assert auth["network_mode"] == "none"
+    assert not ports(auth)
+    for name in ("ARENA_REGISTRY_USERNAME", "ARENA_REGISTRY_PASSWORD"):
+        assert environment(auth)[name] == environment(services["worker"])[name] != ""
+        assert environment(workers["services"]["worker"])[name] == environment(auth)[name]
+    # Its health check needs no credentials (/v2/ would answer 401).
+    assert services["registry"]["healthcheck"]["test"][-1] == "http://127.0.0.1:5000/"

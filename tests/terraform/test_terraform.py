@@ -33,6 +33,7 @@ SAMPLES = {
     "secret_key": "Qx7" + "k" * 47,
     "postgres_password": "Pg0123456789abcdefABCDEF01234567",
     "redis_password": "Rd0123456789abcdefABCDEF01234567",
+    "registry_password": "Rg0123456789abcdefABCDEF01234567",
     "main_private_ip": "10.110.0.2",
     "vpc_ip_range": "10.110.0.0/20",
     "arena_storage": "s3",
@@ -301,7 +302,7 @@ def test_there_are_worker_count_workers():
 
 def test_the_secrets_are_generated_without_characters_that_need_quoting():
     everything = resources()
-    for name in ("secret_key", "postgres", "redis"):
+    for name in ("secret_key", "postgres", "redis", "registry"):
         body = everything[f"random_password.{name}"]
         assert body["special"] is False, name
         assert body["length"] >= 32, name
@@ -419,7 +420,7 @@ def test_the_main_cloud_config_mounts_the_volume_writes_the_env_and_starts_compo
 
     bootstrap = written_file(config, "/usr/local/sbin/arena-bootstrap")["content"]
     assert f"scsi-0DO_Volume_{SAMPLES['volume_name']}" in bootstrap
-    assert '"data-root": "/srv/arena/docker"' in bootstrap
+    assert "data-root" not in bootstrap  # Docker's data stays off the volume (see below)
     assert "ARENA_REGISTRY=$private_ip:5000" in bootstrap
 
     (command,) = config["runcmd"]
@@ -537,3 +538,72 @@ def test_terraform_fmt_accepts_every_file():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the registry's credentials, the data apart from Docker's -------------------------
+
+
+def test_every_machine_gets_the_generated_registry_credentials():
+    _, main = rendered_cloud_config("digitalocean_droplet.main")
+    _, worker = rendered_cloud_config("digitalocean_droplet.worker")
+    main_env = env_lines(written_file(main, "/etc/arena/arena.env")["content"])
+    worker_env = env_lines(written_file(worker, "/srv/arena/.env")["content"])
+    assert main_env["ARENA_REGISTRY_PASSWORD"] == SAMPLES["registry_password"]
+    assert main_env["ARENA_REGISTRY_USERNAME"] == "arena"
+    for name in ("ARENA_REGISTRY_USERNAME", "ARENA_REGISTRY_PASSWORD"):
+        assert worker_env[name] == main_env[name], name
+    refs = expression(local_values()["main_cloud_init"]["registry_password"])
+    assert refs == "random_password.registry.result"
+
+
+def test_postgresql_lives_on_the_volume_and_docker_s_data_on_the_droplet_s_disk():
+    """Player images filling Docker's disk cannot stop the database: another disk."""
+    _, config = rendered_cloud_config("digitalocean_droplet.main")
+    bootstrap = written_file(config, "/usr/local/sbin/arena-bootstrap")["content"]
+    daemon = bootstrap.split("<<JSON\n", 1)[1].split("JSON\n", 1)[0]
+    settings = json.loads(daemon)
+    assert "data-root" not in settings  # the default /var/lib/docker, on the droplet's disk
+    assert settings["insecure-registries"] == ["$private_ip:5000"]
+
+    override = yaml.safe_load(
+        written_file(config, "/etc/arena/docker-compose.override.yml")["content"]
+    )
+    bound = {
+        name: spec["driver_opts"]["device"]
+        for name, spec in override["volumes"].items()
+        if spec["driver_opts"] == {**spec["driver_opts"], "type": "none", "o": "bind"}
+    }
+    assert bound == {
+        "pgdata": "/srv/arena/postgres",
+        "redis": "/srv/arena/redis",
+        "media": "/srv/arena/media",
+        "letsencrypt": "/srv/arena/letsencrypt",
+    }
+    # Volumes the compose file declares; the registry's and the images stay with Docker.
+    declared = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["volumes"]
+    assert set(bound) <= set(declared)
+    assert "registry" in declared and "registry" not in bound
+    # The folders exist on the mounted volume before compose starts, the override in place.
+    mounted = bootstrap.index("mountpoint -q /srv/arena\n")
+    for folder in ("postgres", "redis", "media", "letsencrypt"):
+        assert bootstrap.index(f"keep {folder} ") > mounted
+    assert (
+        "cp /etc/arena/docker-compose.override.yml /srv/arena/rl-arena/docker-compose.override.yml"
+        in bootstrap
+    )
+    assert "/docker-compose.override.yml" in bootstrap.split("info/exclude")[0]
+
+
+@pytest.mark.parametrize(
+    ("address", "command"),
+    [
+        ("digitalocean_droplet.main", "docker compose exec -T worker"),
+        ("digitalocean_droplet.worker", f"docker compose -f {WORKER_COMPOSE_FILE} exec -T worker"),
+    ],
+)
+def test_every_machine_prunes_its_superseded_player_images(address, command):
+    _, config = rendered_cloud_config(address)
+    (line,) = written_file(config, "/etc/cron.d/arena-prune-images")["content"].splitlines()
+    minute, hour, *_, user = line.split()[:6]
+    assert (minute, hour, user) == ("17", "*", "root")
+    assert f"cd /srv/arena/rl-arena && {command} python manage.py prune_images" in line
