@@ -51,10 +51,34 @@ class CompetitorAdmin(admin.ModelAdmin):
 
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
+    """Revisions, read-only where the workers write: what runs a participant's code (the image,
+    by name and digest: an edited ``process:...`` name would run it without a sandbox), and
+    the build, validation and claim records, which are the arena's word on what happened."""
+
     list_display = ("__str__", "image_state", "test_state", "publish_state", "created", "worker")
     list_filter = ("image_state", "test_state", "publish_state", "competitor__environment")
     search_fields = ("competitor__name",)
     list_select_related = ("competitor",)
+    readonly_fields = (
+        "competitor",
+        "version",
+        "zip_file",
+        "image_state",
+        "image_name",
+        "image_digest",
+        "image_attempts",
+        "image_log",
+        "image_error",
+        "test_state",
+        "test_error",
+        "test_log_1",
+        "test_log_2",
+        "test_duel",
+        "test_attempts",
+        "worker",
+        "claim",
+        "heartbeat",
+    )
 
 
 class ParticipantInline(admin.TabularInline):
@@ -100,6 +124,23 @@ class DuelAdmin(admin.ModelAdmin):
     )
     list_filter = ("state", "result", "environment")
     list_select_related = ("revision_1__competitor", "revision_2__competitor")
+    # A duel's players, result and files are the record of what was played: never edited.
+    readonly_fields = (
+        "environment",
+        "revision_1",
+        "revision_2",
+        "rules_version",
+        "num_matches",
+        "result",
+        "error_msg",
+        *Duel.COUNTERS,
+        "record_file",
+        "log_1",
+        "log_2",
+        "worker",
+        "claim",
+        "heartbeat",
+    )
 
 
 @admin.register(TournamentDuel)

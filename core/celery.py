@@ -10,4 +10,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 
 app = Celery("arena")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Everything goes to the default queue ("arena": builds, validations, duels) except the tasks
+# someone waits for, which have queues of their own so they never wait behind duels: the API's
+# moves (web.api.tasks.MOVES_QUEUE), consumed by the compose worker with the arena queue. (Human
+# matches go to "play", named where they are sent: web.play.backends.)
+app.conf.task_routes = {"web.api.tasks.compute_move": {"queue": "moves"}}
 app.autodiscover_tasks()

@@ -145,3 +145,39 @@ def env_database(name: str, default: str) -> DatabaseUrl:
     raise ImproperlyConfigured(
         f"{name}={value!r}: use postgres://user:password@host:5432/name or sqlite:///path"
     )
+
+
+def read_or_create_secret(path: Path) -> str:
+    """The secret kept in ``path``, created there first if there is none.
+
+    Created whole or not at all, readable by its owner only: written to a private temporary
+    file (mode 0600) next to it, flushed to disk, then linked to ``path``, which fails if
+    another process (a second web worker starting) got there first, whose secret then wins.
+    Nobody ever reads a half-written secret, and it is never readable by others, not even for
+    a moment.
+    """
+    import contextlib
+    import secrets
+    import tempfile
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".secret-", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_urlsafe(50))
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):  # another process's secret won
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    if path.stat().st_mode & 0o077:  # an older copy, made readable by others: not any more
+        path.chmod(0o600)
+    secret = path.read_text().strip()
+    if not secret:
+        raise ImproperlyConfigured(
+            f"{path} is empty: delete it (a new secret is made at the next start) or set "
+            "ARENA_SECRET_KEY"
+        )
+    return secret

@@ -19,6 +19,8 @@ from tests.platform import factories
 def embedded(settings):
     settings.CELERY_BROKER_URL = ""
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Its players run as local processes, as in the demo, which allows them (open_player).
+    settings.ARENA_ALLOW_PROCESS_SANDBOX = True
 
 
 def test_a_duel_run_in_this_process_is_watched_from_its_memory(transactional_db, embedded):

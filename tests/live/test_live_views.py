@@ -111,6 +111,27 @@ def test_a_full_process_asks_the_spectator_to_come_back(duel, settings):
     assert messages[0]["retry"] == str(live_views.BUSY_RETRY_MS)
 
 
+def test_one_viewer_cannot_take_every_stream_of_the_process(duel, settings):
+    settings.ARENA_LIVE_STREAMS_PER_PROCESS = 3
+    settings.ARENA_LIVE_STREAMS_PER_VIEWER = 1
+    settings.ARENA_LIVE_STREAM_SECONDS = 1
+    viewer = factories.user("viewer")
+    tab_1, tab_2 = Client(), Client()
+    tab_1.force_login(viewer)
+    tab_2.force_login(viewer)
+    address = f"/duels/{duel.pk}/live/events"
+    first = iter(tab_1.get(address).streaming_content)
+    assert next(first).startswith(b"retry: ")  # the stream has started: it holds its slots
+    try:
+        assert _events(_read(tab_2.get(address))) == [("busy", None)]
+        # Another viewer (here anonymous, known by address) still gets a stream.
+        assert _events(_read(Client().get(address))) == []
+    finally:
+        for _ in first:  # the stream runs to its end (1 s) and gives its slots back
+            pass
+    assert _events(_read(tab_2.get(address))) == []
+
+
 def test_an_unknown_duel_is_not_found(db, redis_broker):
     assert Client().get("/duels/999999/live/events").status_code == 404
     assert Client().get("/duels/999999/live/").status_code == 404

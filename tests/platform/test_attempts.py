@@ -126,3 +126,13 @@ def test_duels_are_sent_with_a_time_limit_from_the_game(redis_broker):
     hard, soft = sent[0]["timelimit"]
     honest = duel_time_limit("tic-tac-toe", duel.num_matches)
     assert honest < soft < hard
+
+
+def test_moves_and_human_matches_have_a_hard_time_limit_too():
+    from run_duel.duel import match_time_limit
+    from web.api.tasks import compute_move
+    from web.play.tasks import run_human_match
+
+    honest_move = match_time_limit("connect-four")
+    assert honest_move < compute_move.soft_time_limit < compute_move.time_limit
+    assert run_human_match.soft_time_limit < run_human_match.time_limit < 24 * 3600

@@ -58,12 +58,30 @@ def test_the_cap_of_concurrent_matches_is_kept_with_a_clear_message(
     settings, as_stranger, stranger, revision
 ):
     settings.ARENA_PLAY_MAX_MATCHES = 2
-    _match(revision, stranger)
-    _match(revision, stranger, state=HumanMatch.WAITING, states=[])
+    _match(revision, factories.user("first"))
+    _match(revision, factories.user("second"), state=HumanMatch.WAITING, states=[])
     _match(revision, stranger, state=HumanMatch.FINISHED)  # ended: does not count
     response = as_stranger.post(_new_url(revision), {"first": "human"}, follow=True)
     assert b"All 2 places for matches against agents are taken" in response.content
     assert HumanMatch.objects.count() == 3
+
+
+def test_one_user_cannot_take_every_place(settings, as_stranger, stranger, revision):
+    settings.ARENA_PLAY_MAX_MATCHES = 4
+    settings.ARENA_PLAY_MATCHES_PER_USER = 1
+    mine = _match(revision, stranger, state=HumanMatch.WAITING, states=[])
+    response = as_stranger.post(_new_url(revision), {"first": "human"}, follow=True)
+    page = response.content.decode()
+    assert "You already play 1 match against agents, the most one person may at once" in page
+    assert reverse("play-match", args=[mine.pk]) in page
+    assert HumanMatch.objects.count() == 1
+    # Someone else still finds a place; and once the match ends, so does its player.
+    other = factories.user("other")
+    from tests.people import client_for
+
+    assert client_for(other).post(_new_url(revision), {"first": "human"}).status_code == 302
+    HumanMatch.objects.filter(pk=mine.pk).update(state=HumanMatch.FINISHED)
+    assert as_stranger.post(_new_url(revision), {"first": "human"}).status_code == 302
 
 
 def test_a_match_whose_holder_went_silent_stops_counting(settings, as_stranger, stranger, revision):

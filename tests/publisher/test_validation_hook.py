@@ -17,6 +17,12 @@ from tests.platform import factories
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
 
 
+@pytest.fixture(autouse=True)
+def process_sandbox_allowed(settings):
+    # The players run as local processes here: allowed explicitly, as open_player requires.
+    settings.ARENA_ALLOW_PROCESS_SANDBOX = True
+
+
 def _validate(folder, redis_broker, capture) -> tuple[Revision, list]:
     revision = factories.valid_revision(
         test_state=Revision.TEST_SCHEDULED, image_name=f"{PROCESS_PREFIX}{folder}"

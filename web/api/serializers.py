@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
 from web.access import can_see_private, hide_private_log_tails
+from web.logs import ERROR_DISPLAY_CHARS, clip
 
 # --- Games ---------------------------------------------------------------------------------
 
@@ -129,14 +131,37 @@ class RevisionSerializer(serializers.ModelSerializer):
 
     def to_representation(self, revision: Revision) -> dict[str, Any]:
         data = super().to_representation(revision)
+        # Bounded: a long message or log shows its beginning and end (web.logs).
+        for field in ("image_error", "test_error"):
+            data[field] = clip(data[field], ERROR_DISPLAY_CHARS)
+        for field, which in LOG_ADDRESSES.items():
+            if data.get(field):
+                data[field] = clip(data[field], whole_at=self._log_url(revision, which))
         if not self.context.get("may_see", False):
             for field in self.Meta.fields:
                 if field in PRIVATE_REVISION_FIELDS:
                     data[field] = None
+            if data.get("test_duel"):
+                # Its counters are the validation's public result; its error_msg is the
+                # validation error, which quotes the player's log.
+                duel = data["test_duel"]
+                data["test_duel"] = {k: v for k, v in duel.items() if k in PUBLIC_TEST_DUEL_KEYS}
         return data
 
+    def _log_url(self, revision: Revision, which: str) -> str:
+        competitor = revision.competitor
+        slug = competitor.environment.slug
+        url = reverse("revision-log", args=[slug, competitor.name, revision.version, which])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
+
+# The revision's logs, and the names of their download addresses (web.views.competitors).
+LOG_ADDRESSES = {"image_log": "build", "test_log_1": "validation-1", "test_log_2": "validation-2"}
 PRIVATE_REVISION_FIELDS = {"image_error", "test_error", "image_log", "test_log_1", "test_log_2"}
+# What anyone may read of the validation duel (an allow-list: a key added to the duel JSON
+# stays private until it is known to be harmless).
+PUBLIC_TEST_DUEL_KEYS = {"environment", "rules_version", "result", "num_matches", *Duel.COUNTERS}
 
 
 class RevisionDetailSerializer(RevisionSerializer):
@@ -326,3 +351,12 @@ class MoveSerializer(serializers.Serializer):
     action = serializers.IntegerField()
     competitor = serializers.CharField()
     version = serializers.IntegerField()
+
+
+class MovePendingSerializer(serializers.Serializer):
+    """A move a worker has not answered yet: GET ``move`` until it answers 200."""
+
+    move = serializers.URLField(help_text="the move's address: GET it for the answer")
+    competitor = serializers.CharField()
+    version = serializers.IntegerField()
+    started = serializers.BooleanField(help_text="a worker is computing it")

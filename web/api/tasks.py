@@ -7,20 +7,48 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from django.utils import timezone
 
+import environments
 from core.models import Revision
+from core.work import TIME_LIMIT_GRACE
 from duel_runner.sandboxes import open_player
+from run_duel.duel import match_time_limit
 from run_duel.errors import ArenaError, PlayerFailure
+from web.api.models import ApiMove
 
 log = logging.getLogger(__name__)
 
+# Its own queue (core/celery.py routes the task there, the compose worker consumes it): a
+# move is short and someone is waiting for it, it must not wait behind a queue of duels.
+MOVES_QUEUE = "moves"
 
-# Its result is awaited by the web request (the only task that keeps one); not retried, not
-# acknowledged late: once the request has given up, nobody wants the move any more.
-@shared_task(name="web.api.tasks.compute_move", ignore_result=False, acks_late=False)
-def compute_move(revision_id: int, state: list[float], valid_actions: list[int]) -> dict[str, Any]:
-    """The revision's answer to start(state, valid_actions), run in its sandbox with its
-    game's limits: ``{"action": n}`` or ``{"kind": "player"|"arena", "error": ...}``."""
+
+# The longest an honest move can take in any game; past it the task is stopped (soft: the
+# move is recorded as the arena's failure) or killed (hard), never left holding a worker.
+MOVE_TIME_LIMIT = max(match_time_limit(slug) for slug in environments.slugs()) + TIME_LIMIT_GRACE
+
+
+# Not retried, not acknowledged late: a move nobody took in time has expired (the task is
+# sent with ``expires``), and a lost one is asked again by its client, which sees it expire.
+@shared_task(
+    name="web.api.tasks.compute_move",
+    acks_late=False,
+    soft_time_limit=MOVE_TIME_LIMIT,
+    time_limit=MOVE_TIME_LIMIT + TIME_LIMIT_GRACE,
+)
+def compute_move(move_id: str, state: list[float], valid_actions: list[int]) -> None:
+    """Take the move and write its outcome: the revision's answer to start(state,
+    valid_actions), run in its sandbox with its game's limits."""
+    taken = ApiMove.objects.filter(pk=move_id, started__isnull=True, outcome__isnull=True)
+    if not taken.update(started=timezone.now()):
+        return  # a second delivery, or a move deleted with its token
+    outcome = _outcome(ApiMove.objects.get(pk=move_id).revision_id, state, valid_actions)
+    ApiMove.objects.filter(pk=move_id).update(outcome=outcome)
+
+
+def _outcome(revision_id: int, state: list[float], valid_actions: list[int]) -> dict[str, Any]:
+    """``{"action": n}`` or ``{"kind": "player"|"arena", "error": ..., "log_tail": ...}``."""
     revision = (
         Revision.objects.select_related("competitor__environment")
         .defer("image_log", "test_log_1", "test_log_2", "test_duel")

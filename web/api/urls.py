@@ -9,11 +9,18 @@ from web.api import views
 from web.api.errors import not_found
 
 _competitor = "games/<slug:slug>/competitors/<slug:name>/"
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    # GET only: its OPTIONS answer would need a template of its own (a 500 otherwise).
+    http_method_names = ["get", "head"]
+
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file of its own: the site's
     # Content-Security-Policy allows no inline script.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("games/", views.GameList.as_view(), name="api-games"),
     path("games/<slug:slug>/", views.GameDetail.as_view(), name="api-game"),
@@ -30,6 +37,7 @@ urlpatterns = [
         name="api-revision",
     ),
     path(f"{_competitor}move/", views.MoveView.as_view(), name="api-move"),
+    path("moves/<uuid:move_id>/", views.MoveStatusView.as_view(), name="api-move-status"),
     path("games/<slug:slug>/tournaments/", views.TournamentList.as_view(), name="api-tournaments"),
     path(
         "games/<slug:slug>/tournaments/<int:edition>/",

@@ -6,9 +6,11 @@ Every list is paginated and loads what it shows with a fixed number of queries
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
-import celery.exceptions
+import kombu.exceptions
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
@@ -25,19 +27,19 @@ from rest_framework.response import Response
 
 import environments
 from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
+from core.submissions import next_submission_at, rate_limit_message
 from web.access import can_see_private, get_duel, hide_private_log_tails
+from web.api import moves
 from web.api import serializers as s
-from web.api.moves import MoveRateLimited, take_move_slot
+from web.api.models import ApiMove
 from web.forms import CompetitorForm, UploadForm
 from web.views.competitors import (
     LOG_FIELDS,
     ZipSizeLimit,
     _create_competitor,
     _upload,
-    next_submission_at,
-    rate_limit_message,
 )
-from web.views.duels import _get_match, _match_export, _read_log, _read_record
+from web.views.duels import _get_match, _match_export, _read_log, _read_record, duel_log_url
 
 ERROR = OpenApiResponse(
     response=OpenApiTypes.OBJECT, description='{"error": "what went wrong and what to do"}'
@@ -299,7 +301,8 @@ class RevisionDetail(generics.RetrieveAPIView):
         revision = competitor.revisions.filter(version=version).first()
         if revision is None:
             raise Http404(f"{competitor.name} has no revision {version}.")
-        context = {"may_see": can_see_private(request.user, competitor)}
+        revision.competitor = competitor  # already loaded, with its game
+        context = {"may_see": can_see_private(request.user, competitor), "request": request}
         return Response(s.RevisionDetailSerializer(revision, context=context).data)
 
 
@@ -405,8 +408,11 @@ class DuelDetail(generics.RetrieveAPIView):
                 }
             )
         duel.matches = matches
-        duel.log_1_text = _read_log(duel.log_1) if visible[1] else None
-        duel.log_2_text = _read_log(duel.log_2) if visible[2] else None
+        # The beginning and end of a long log, with the address of the whole.
+        for side, field in ((1, duel.log_1), (2, duel.log_2)):
+            whole = request.build_absolute_uri(duel_log_url(duel, side))
+            text = _read_log(field, whole) if visible[side] else None
+            setattr(duel, f"log_{side}_text", text)
         data = s.DuelDetailSerializer(duel, context={"request": request}).data
         return Response(data)
 
@@ -427,12 +433,19 @@ class MatchDetail(generics.RetrieveAPIView):
 
 # --- The move ---------------------------------------------------------------------------------
 
+# How often a request waiting for its move looks at the row, in seconds.
+MOVE_POLL_INTERVAL = 0.1
+
 
 class MoveView(generics.GenericAPIView):
     """Ask a validated agent for its move: it starts in its sandbox and answers start().
 
-    The revision is the competitor's latest valid one unless ``version`` says. Rate-limited
-    per API token (``ARENA_API_MOVES_PER_MINUTE``).
+    The revision is the competitor's latest valid one unless ``version`` says. A worker
+    computes the move; the answer is ``200 {"action": n}`` when it comes within
+    ``ARENA_API_MOVE_WAIT`` seconds, else ``202`` with the move's address (``move``, also in
+    ``Location``): GET it until it answers 200. Limited per API token
+    (``ARENA_API_MOVES_PER_MINUTE``, ``ARENA_API_MOVES_IN_FLIGHT_PER_TOKEN``) and over the
+    arena (``ARENA_API_MOVES_IN_FLIGHT``).
     """
 
     permission_classes = [IsAuthenticated]
@@ -443,6 +456,7 @@ class MoveView(generics.GenericAPIView):
         request=s.MoveRequestSerializer,
         responses={
             200: s.MoveSerializer,
+            202: s.MovePendingSerializer,
             400: ERROR,
             401: ERROR,
             404: ERROR,
@@ -460,29 +474,25 @@ class MoveView(generics.GenericAPIView):
         given.is_valid(raise_exception=True)
         state, valid_actions = check_position(slug, given.validated_data)
         revision = self._revision(competitor, given.validated_data.get("version"))
+        move = _start_move(request, revision)
+        # A worker computes it: the web process has no Docker (and may not run players). Sent
+        # once the row is committed (start_move's transaction), so the worker finds it.
         try:
-            take_move_slot(request.auth)
-        except MoveRateLimited as exc:
-            raise ApiError(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                f"You asked for {settings.ARENA_API_MOVES_PER_MINUTE} moves in the last minute, "
-                f"the most allowed per token: try again in {exc.retry_after} s.",
-                headers={"Retry-After": str(exc.retry_after)},
-            ) from None
-        wait = settings.ARENA_API_MOVE_WAIT
-        # A worker computes it: the web process has no Docker (and may not run players).
-        result = compute_move.apply_async(args=[revision.pk, state, valid_actions], expires=wait)
-        try:
-            outcome = result.get(timeout=wait, propagate=True, disable_sync_subtasks=False)
-        except celery.exceptions.TimeoutError:
-            raise ApiError(
-                status.HTTP_503_SERVICE_UNAVAILABLE,
-                f"No worker computed the move within {wait:g} s: the arena is busy, try again "
-                "in a minute.",
-            ) from None
-        finally:
-            result.forget()
-        return self._answer(request, competitor, revision, outcome)
+            compute_move.apply_async(
+                args=[str(move.pk), state, valid_actions], expires=moves.expires_after()
+            )
+        except kombu.exceptions.OperationalError:
+            # The broker is unreachable: the move will never be computed, and stops counting.
+            unsent = {"kind": "arena", "error": "the arena's queue is unreachable"}
+            ApiMove.objects.filter(pk=move.pk).update(outcome=unsent)
+            move.outcome = unsent
+        # A short wait, so a quick agent answers in one request; never long: a waiting request
+        # holds one of the web's few threads.
+        deadline = time.monotonic() + min(settings.ARENA_API_MOVE_WAIT, MAX_MOVE_WAIT)
+        while move.outcome is None and time.monotonic() < deadline:
+            time.sleep(MOVE_POLL_INTERVAL)
+            move.refresh_from_db(fields=["outcome", "started"])
+        return move_answer(request, move, competitor, revision)
 
     @staticmethod
     def _revision(competitor: Competitor, version: int | None) -> Revision:
@@ -507,22 +517,98 @@ class MoveView(generics.GenericAPIView):
             )
         return revision
 
-    @staticmethod
-    def _answer(
-        request: Request, competitor: Competitor, revision: Revision, outcome: dict[str, Any]
-    ) -> Response:
-        if "action" in outcome:
-            answer = {"action": outcome["action"], "competitor": competitor.name}
-            return Response({**answer, "version": revision.version})
-        if outcome.get("kind") == "player":
-            message = f"The agent failed: it {outcome['error']}."
-            if outcome.get("log_tail") and can_see_private(request.user, competitor):
-                message += f"\n--- last lines of its log ---\n{outcome['log_tail']}"
-            raise ApiError(status.HTTP_422_UNPROCESSABLE_ENTITY, message)
+
+MAX_MOVE_WAIT = 10.0  # seconds: ARENA_API_MOVE_WAIT is capped here, whatever it says
+
+
+def _start_move(request: Request, revision: Revision) -> ApiMove:
+    try:
+        return moves.start_move(request.auth, revision)
+    except moves.MoveRateLimited as exc:
         raise ApiError(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            f"The arena could not run the agent ({outcome.get('error')}): try again later.",
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"You asked for {settings.ARENA_API_MOVES_PER_MINUTE} moves in the last minute, "
+            f"the most allowed per token: try again in {exc.retry_after} s.",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
+    except moves.TooManyMovesInFlight as exc:
+        if exc.mine:
+            message = (
+                f"You have {exc.limit} moves waiting for their answer, the most allowed per "
+                "token: wait for them (GET their address) before asking for another."
+            )
+        else:
+            message = (
+                f"The arena is computing {exc.limit} moves, as many as it takes at once: try "
+                "again in a few seconds."
+            )
+        raise ApiError(
+            status.HTTP_429_TOO_MANY_REQUESTS, message, headers={"Retry-After": "5"}
+        ) from None
+
+
+def move_answer(
+    request: Request, move: ApiMove, competitor: Competitor, revision: Revision
+) -> Response:
+    """The move's answer as it stands: its action, its failure, or where to ask again."""
+    outcome = move.outcome
+    if outcome is None:
+        if moves.is_expired(move):
+            raise ApiError(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                f"No worker took the move within {moves.expires_after():g} s: the arena is "
+                "busy, ask for it again in a minute.",
+            )
+        url = reverse("api-move-status", args=[move.pk])
+        pending = {
+            "move": request.build_absolute_uri(url),
+            "competitor": competitor.name,
+            "version": revision.version,
+            "started": move.started is not None,
+        }
+        headers = {"Location": url, "Retry-After": "1"}
+        return Response(pending, status=status.HTTP_202_ACCEPTED, headers=headers)
+    if "action" in outcome:
+        answer = {"action": outcome["action"], "competitor": competitor.name}
+        return Response({**answer, "version": revision.version})
+    if outcome.get("kind") == "player":
+        message = f"The agent failed: it {outcome['error']}."
+        if outcome.get("log_tail") and can_see_private(request.user, competitor):
+            message += f"\n--- last lines of its log ---\n{outcome['log_tail']}"
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_ENTITY, message)
+    raise ApiError(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        f"The arena could not run the agent ({outcome.get('error')}): try again later.",
+    )
+
+
+class MoveStatusView(generics.GenericAPIView):
+    """A move asked for with your token: 202 while it is computed, then its answer (200)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.MoveSerializer
+
+    @extend_schema(
+        responses={
+            200: s.MoveSerializer,
+            202: s.MovePendingSerializer,
+            401: ERROR,
+            404: ERROR,
+            422: ERROR,
+            503: ERROR,
+        }
+    )
+    def get(self, request: Request, move_id: uuid.UUID) -> Response:
+        move = (
+            ApiMove.objects.select_related("revision__competitor__owner", "token")
+            .defer(*(f"revision__{field}" for field in (*LOG_FIELDS, "test_duel")))
+            .filter(pk=move_id, token__user=request.user)
+            .first()
         )
+        if move is None:  # someone else's move is as unknown as one that never was
+            raise Http404("You asked for no move with this address (answers are kept an hour).")
+        revision = move.revision
+        return move_answer(request, move, revision.competitor, revision)
 
 
 def check_position(slug: str, data: dict[str, Any]) -> tuple[list[float], list[int]]:

@@ -23,6 +23,15 @@ class ArenaFull(Exception):
     """Every place for a human match is taken."""
 
 
+class PlayingAlready(Exception):
+    """The user already plays as many matches as one user may (ARENA_PLAY_MATCHES_PER_USER):
+    one person cannot take every place."""
+
+    def __init__(self, match: HumanMatch) -> None:
+        super().__init__(f"already playing match {match.pk}")
+        self.match = match  # the latest of them, to go back to
+
+
 def abandon_silent_matches() -> int:
     """Active matches whose holder died (no sign of life for too long) stop counting."""
     cutoff = timezone.now() - timedelta(seconds=settings.ARENA_PLAY_IDLE_TIMEOUT) - SILENCE_MARGIN
@@ -36,12 +45,16 @@ def active_matches() -> int:
 
 
 def start_match(user: User, revision: Revision, human_first: bool) -> HumanMatch:
-    """A new human match, its agent starting; :class:`ArenaFull` when the cap is reached."""
+    """A new human match, its agent starting; :class:`PlayingAlready` when the user has their
+    share of places, :class:`ArenaFull` when the arena's cap is reached."""
     abandon_silent_matches()
     with transaction.atomic():
         # Locking the games serialises match creation, so two requests cannot both take
         # the last place (a no-op on SQLite, which serialises writes anyway).
         list(Environment.objects.select_for_update().order_by("pk").values_list("pk"))
+        mine = HumanMatch.objects.filter(user=user, state__in=HumanMatch.ACTIVE_STATES)
+        if mine.count() >= settings.ARENA_PLAY_MATCHES_PER_USER:
+            raise PlayingAlready(mine.order_by("-pk").first())
         if active_matches() >= settings.ARENA_PLAY_MAX_MATCHES:
             raise ArenaFull
         match = HumanMatch.objects.create(

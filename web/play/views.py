@@ -67,6 +67,14 @@ def new_match(request: HttpRequest, slug: str, name: str, version: int) -> HttpR
         human_first = request.POST.get("first") != "agent"
         try:
             match = services.start_match(request.user, revision, human_first)
+        except services.PlayingAlready as exc:
+            limit = settings.ARENA_PLAY_MATCHES_PER_USER
+            messages.error(
+                request,
+                f"You already play {limit} {'match' if limit == 1 else 'matches'} against agents, "
+                "the most one person may at once: finish or leave it (your match is at "
+                f"{reverse('play-match', args=[exc.match.pk])}) before starting another.",
+            )
         except services.ArenaFull:
             messages.error(
                 request,

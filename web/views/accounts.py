@@ -7,6 +7,8 @@ templates that would otherwise be picked.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -17,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
 from core.models import Revision, Tournament, TournamentParticipant, User
+from web import throttle
 from web.access import sees_all_competitors_of, visible_competitors
 from web.forms import EmailAuthenticationForm, ProfileForm, SignupForm
 
@@ -81,12 +84,52 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "web/accounts/profile_edit.html", {"form": form})
 
 
-login_view = auth_views.LoginView.as_view(
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's login, refused for a while after too many failures for the account or from the
+    client's address (web.throttle): a password cannot be guessed at the server's speed."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = throttle.wait_seconds("login", request, request.POST.get("username", ""))
+        if wait:
+            # The form unbound, with only the refusal: the password is not even checked.
+            context = self.get_context_data(
+                form=self.get_form_class()(request), refusal=throttle.too_many_message(wait)
+            )
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        throttle.count_attempt("login", self.request, self.request.POST.get("username", ""))
+        return super().form_invalid(form)
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, with every request counted (web.throttle): nobody can send an
+    address a flood of mails, nor probe addresses at the server's speed."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        email = request.POST.get("email", "")
+        wait = throttle.wait_seconds("password-reset", request, email)
+        if wait:
+            # The form unbound, with only the refusal: nothing is checked, nothing is sent.
+            context = self.get_context_data(
+                form=self.get_form_class()(), refusal=throttle.too_many_message(wait)
+            )
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        throttle.count_attempt("password-reset", request, email)
+        return super().post(request, *args, **kwargs)
+
+
+login_view = ThrottledLoginView.as_view(
     template_name="registration/login.html",
     authentication_form=EmailAuthenticationForm,
     redirect_authenticated_user=True,
 )
-password_reset = auth_views.PasswordResetView.as_view(
+password_reset = ThrottledPasswordResetView.as_view(
     template_name="registration/reset_form.html",
     email_template_name="registration/reset_email.txt",
     subject_template_name="registration/reset_subject.txt",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -20,9 +19,8 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
@@ -30,9 +28,16 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
 from core.models import Competitor, Revision, TournamentParticipant, User
-from core.submissions import SubmissionError, submit_revision, zip_limits
+from core.submissions import (
+    SubmissionError,
+    next_submission_at,
+    rate_limit_message,
+    submit_revision,
+    zip_limits,
+)
 from web.access import can_see_private, get_competitor, get_revision, get_revision_source, owns
 from web.forms import CompetitorForm, UploadForm, human_size, name_taken, own_competitors
+from web.logs import ERROR_DISPLAY_CHARS, clip
 
 # --- What each state of a revision means, for the revision page and its status.json -----
 
@@ -215,10 +220,15 @@ def revision(request: HttpRequest, slug: str, name: str, version: int) -> HttpRe
 def revision_status(request: HttpRequest, slug: str, name: str, version: int) -> JsonResponse:
     """Polled by the revision page while the revision is built and validated."""
     competitor = get_competitor(slug, name)
-    revision = get_revision(competitor, version)
+    # Polled every few seconds: without the logs, which can be long.
+    revisions = competitor.revisions.defer(*LOG_FIELDS, "test_duel")
+    revision = get_object_or_404(revisions, version=version)
     errors = None
     if can_see_private(request.user, competitor):
-        errors = {"build": revision.image_error, "validation": revision.test_error}
+        errors = {
+            "build": clip(revision.image_error, ERROR_DISPLAY_CHARS),
+            "validation": clip(revision.test_error, ERROR_DISPLAY_CHARS),
+        }
     return JsonResponse(
         {
             "image_state": revision.image_state,
@@ -252,6 +262,28 @@ def revision_source(request: HttpRequest, slug: str, name: str, version: int) ->
     return FileResponse(
         stored, as_attachment=True, filename=filename, content_type="application/zip"
     )
+
+
+# Which log a revision's log address names, and its field.
+REVISION_LOGS = {"build": "image_log", "validation-1": "test_log_1", "validation-2": "test_log_2"}
+
+
+@require_GET
+def revision_log(
+    request: HttpRequest, slug: str, name: str, version: int, which: str
+) -> HttpResponse:
+    """A revision's whole build or validation log, for who may read it (404 for anyone else)."""
+    competitor = get_competitor(slug, name)
+    if which not in REVISION_LOGS or not can_see_private(request.user, competitor):
+        raise Http404("no such log")
+    field = REVISION_LOGS[which]
+    text = competitor.revisions.filter(version=version).values_list(field, flat=True).first()
+    if text is None:
+        raise Http404("no such revision")
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    filename = f"{slug}-{name}-v{version}-{which}.log"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 # --- Submission --------------------------------------------------------------------------
@@ -317,32 +349,6 @@ def _limits() -> Limits:
         files=zip_rules.max_files,
         per_hour=settings.ARENA_SUBMISSIONS_PER_HOUR,
         validation_matches=settings.ARENA_VALIDATION_MATCHES,
-    )
-
-
-def next_submission_at(user: User) -> datetime | None:
-    """When the user may upload again, or None if now: per rolling hour, like the builders."""
-    limit = settings.ARENA_SUBMISSIONS_PER_HOUR
-    recent = list(
-        Revision.objects.filter(
-            competitor__owner=user, created__gte=timezone.now() - timedelta(hours=1)
-        )
-        .order_by("-created")
-        .values_list("created", flat=True)[:limit]
-    )
-    if len(recent) < limit:
-        return None
-    # Once the limit-th most recent upload is an hour old, one more fits in the hour.
-    return recent[limit - 1] + timedelta(hours=1)
-
-
-def rate_limit_message(at: datetime) -> str:
-    minutes = max(1, math.ceil((at - timezone.now()).total_seconds() / 60))
-    limit = settings.ARENA_SUBMISSIONS_PER_HOUR
-    return (
-        f"You uploaded {limit} revision{'s' if limit != 1 else ''} in the last hour, the most "
-        f"allowed: you can upload again at {timezone.localtime(at):%H:%M} "
-        f"{timezone.get_current_timezone_name()}, in {minutes} minute{'s' if minutes != 1 else ''}."
     )
 
 
@@ -465,4 +471,5 @@ urlpatterns = [
     path(_revision, revision, name="revision"),
     path(f"{_revision}status.json", revision_status, name="revision-status"),
     path(f"{_revision}source.zip", revision_source, name="revision-source"),
+    path(f"{_revision}logs/<slug:which>.log", revision_log, name="revision-log"),
 ]

@@ -16,17 +16,22 @@ from django.core.paginator import Paginator
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET
 
 from core.models import Duel, Revision, User
 from web.access import can_see_private, get_duel, hide_private_log_tails
+from web.downloads import send_stored_file
+from web.logs import LOG_DISPLAY_CHARS
 
 log = logging.getLogger(__name__)
 
 MATCHES_PER_PAGE = 100
-# Player logs are capped by the runner (64 KiB head + 64 KiB tail); this is a guard against
-# a file that was not written by it, so one page never loads megabytes of text.
-LOG_DISPLAY_LIMIT = 256 * 1024
+# Player logs are capped by the runner (64 KiB head + 64 KiB tail); a page or an API answer
+# shows at most this much of one (its beginning and end), with a link to the whole file, so a
+# file the runner did not write (or a bigger cap) never makes a page of megabytes.
+LOG_DISPLAY_LIMIT = LOG_DISPLAY_CHARS
+
 
 MATCH_WINS = {"PLAYER_1_WIN": 1, "PLAYER_2_WIN": 2}
 MATCH_ERRORS = {"PLAYER_1_ERROR": 1, "PLAYER_2_ERROR": 2, "OTHER_ERROR": None}
@@ -45,19 +50,34 @@ def _read_record(duel: Duel) -> dict[str, Any] | None:
         return None
 
 
-def _read_log(field: FieldFile) -> str | None:
+def _read_log(field: FieldFile, whole_at: str = "") -> str | None:
+    """The log's text, its beginning and end only when it is long (``web.logs.clip``), read
+    without loading more of the file than is shown."""
     if not field:
         return None
+    half = LOG_DISPLAY_LIMIT // 2
     try:
         with field.open("rb") as file:
-            data = file.read(LOG_DISPLAY_LIMIT + 1)
+            head = file.read(LOG_DISPLAY_LIMIT + 1)
+            if len(head) <= LOG_DISPLAY_LIMIT:
+                return head.decode("utf-8", "replace")
+            size = field.size
+            file.seek(max(len(head), size - half))
+            tail = file.read(half)
     except OSError as exc:
         log.error("cannot read the player log %s: %s", field.name, exc)
         return None
-    text = data[:LOG_DISPLAY_LIMIT].decode("utf-8", "replace")
-    if len(data) > LOG_DISPLAY_LIMIT:
-        text += "\n[… the rest of the log is not shown]"
-    return text
+    left_out = size - half - len(tail)
+    where = f": the whole log is at {whole_at}" if whole_at else ""
+    return (
+        head[:half].decode("utf-8", "replace")
+        + f"\n[… {left_out} bytes not shown{where} …]\n"
+        + tail.decode("utf-8", "replace")
+    )
+
+
+def duel_log_url(duel: Duel, side: int) -> str:
+    return reverse("duel-log", args=[duel.pk, side])
 
 
 def _player_name(revision: Revision) -> str:
@@ -139,7 +159,8 @@ def _logs(duel: Duel, visible: dict[int, bool]) -> list[dict[str, Any]]:
             "revision": revision,
             "visible": visible[side],
             # A private log is never even read for someone who may not see it.
-            "text": _read_log(field) if visible[side] else None,
+            "text": _read_log(field, duel_log_url(duel, side)) if visible[side] else None,
+            "download": duel_log_url(duel, side) if visible[side] and field else None,
         }
         for side, revision, field in sides
     ]
@@ -330,8 +351,21 @@ def replay(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "web/duels/replay.html", context)
 
 
+@require_GET
+def duel_log(request: HttpRequest, pk: int, side: int) -> HttpResponse:
+    """A player's whole log of the duel, for who may read it (404 for anyone else)."""
+    duel = get_duel(pk)
+    if side not in (1, 2) or not _visible_logs(request.user, duel)[side]:
+        raise Http404("no such log")
+    revision = duel.revision_1 if side == 1 else duel.revision_2
+    filename = f"duel-{duel.pk}-player-{side}-{revision.competitor.name}.log"
+    field = duel.log_1 if side == 1 else duel.log_2
+    return send_stored_file(field, filename, "text/plain; charset=utf-8")
+
+
 urlpatterns = [
     path("duels/<int:pk>/", duel_page, name="duel"),
+    path("duels/<int:pk>/logs/<int:side>.log", duel_log, name="duel-log"),
     path("duels/<int:pk>/progress.json", duel_progress, name="duel-progress"),
     path("duels/<int:pk>/matches/<int:number>.json", match_json, name="match-json"),
     path("duels/<int:pk>/matches/<int:number>/", replay, name="replay"),

@@ -6,6 +6,8 @@ number of spectators cost the duel nothing. Each open stream holds a thread of t
 EventSource reconnects by itself and sends ``Last-Event-ID`` to go on where it left off), and a
 web process serves at most ``ARENA_LIVE_STREAMS_PER_PROCESS`` streams at once: the next
 spectator is told to retry a few seconds later, and the threads left keep serving the pages.
+One viewer (a user, or an address when logged out) holds at most
+``ARENA_LIVE_STREAMS_PER_VIEWER`` of them, so a single person cannot take them all.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.urls import path, reverse
 from core.models import Duel
 from duel_runner import live
 from web.access import get_duel
+from web.throttle import client_address
 
 # A comment line this often keeps proxies (nginx: 60 s read timeout) from closing a quiet
 # stream, e.g. while a slow player thinks or the duel waits for a worker.
@@ -43,6 +46,34 @@ def _stream_slots() -> threading.BoundedSemaphore:
         return _slots.setdefault(size, threading.BoundedSemaphore(size))
 
 
+# Streams each viewer holds in this process (a user's id, or an address when logged out), so one
+# viewer opening many tabs (or a script) cannot take every stream of the process.
+_viewers: dict[str, int] = {}
+
+
+def _take_viewer_slot(viewer: str) -> bool:
+    with _slots_lock:
+        if _viewers.get(viewer, 0) >= settings.ARENA_LIVE_STREAMS_PER_VIEWER:
+            return False
+        _viewers[viewer] = _viewers.get(viewer, 0) + 1
+        return True
+
+
+def _release_viewer_slot(viewer: str) -> None:
+    with _slots_lock:
+        left = _viewers.get(viewer, 1) - 1
+        if left > 0:
+            _viewers[viewer] = left
+        else:
+            _viewers.pop(viewer, None)
+
+
+def viewer_of(request: HttpRequest) -> str:
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"address:{client_address(request)}"
+
+
 def _message(kind: str, data: dict[str, Any], event_id: str | None = None) -> str:
     head = f"id: {event_id}\n" if event_id is not None else ""
     return f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
@@ -56,12 +87,18 @@ def _finished(pk: int) -> str | None:
     return state or "GONE"
 
 
-def _events(pk: int, last_id: str | None, finished: bool) -> Iterator[str]:
+def _events(pk: int, last_id: str | None, finished: bool, viewer: str = "") -> Iterator[str]:
     """The SSE body: the duel's events from ``last_id`` on, until the duel ends or the
     stream's time is up (the browser then reconnects with the last id it received)."""
+    busy = f"retry: {BUSY_RETRY_MS}\n\n" + _message("busy", {"retry_ms": BUSY_RETRY_MS})
+    if not _take_viewer_slot(viewer):
+        # This viewer's other streams (tabs) hold their share: this one waits its turn.
+        yield busy
+        return
     slots = _stream_slots()
     if not slots.acquire(blocking=False):
-        yield f"retry: {BUSY_RETRY_MS}\n\n" + _message("busy", {"retry_ms": BUSY_RETRY_MS})
+        _release_viewer_slot(viewer)
+        yield busy
         return
     try:
         channel = live.channel()
@@ -91,13 +128,15 @@ def _events(pk: int, last_id: str | None, finished: bool) -> Iterator[str]:
             yield ": still here\n\n"
     finally:
         slots.release()
+        _release_viewer_slot(viewer)
 
 
 def live_events(request: HttpRequest, pk: int) -> HttpResponse:
     duel = get_duel(pk)
     last_id = request.headers.get("Last-Event-ID") or request.GET.get("last") or None
     response = StreamingHttpResponse(
-        _events(duel.pk, last_id, duel.is_finished), content_type="text/event-stream"
+        _events(duel.pk, last_id, duel.is_finished, viewer_of(request)),
+        content_type="text/event-stream",
     )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx must pass each event on at once
