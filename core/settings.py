@@ -6,7 +6,6 @@ process), files on the local disk. Production sets DATABASE_URL, CELERY_BROKER_U
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import environments
@@ -19,6 +18,7 @@ from core.env import (
     env_list,
     env_path,
     env_str,
+    read_or_create_secret,
 )
 
 BASE_DIR = Path(__file__).resolve().parents[1]
@@ -28,12 +28,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _embedded_secret() -> str:
-    """A secret kept in var/ so the embedded mode needs no configuration and keeps sessions."""
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    """A secret kept in var/ so the embedded mode needs no configuration and keeps sessions
+    (created atomically, mode 0600: core.env.read_or_create_secret)."""
+    return read_or_create_secret(VAR_DIR / "secret_key")
 
 
 DEBUG = env_bool("ARENA_DEBUG", False)
@@ -175,8 +172,7 @@ LOGGING = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-# Tasks keep no result, except the API's move (web.api.tasks.compute_move), which the web
-# process waits for: its result travels through the broker's Redis.
+# Tasks keep no result (the API's move writes its outcome in its row: web.api.models.ApiMove).
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL or None
 CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_IGNORE_RESULT = True
@@ -200,7 +196,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tournament_manager.tasks.requeue_stuck_work",
         "schedule": env_float("ARENA_REQUEUE_INTERVAL", 30.0, minimum=1.0),
     },
+    # Superseded revisions' images go (builder/player_images.py).
+    "prune-player-images": {
+        "task": "builder.player_images.prune_player_images",
+        "schedule": env_float("ARENA_PRUNE_INTERVAL", 3600.0, minimum=60.0),
+    },
 }
+# The pruning task's module, which no app's tasks.py imports.
+CELERY_IMPORTS = ["builder.player_images"]
 
 # --- The arena ------------------------------------------------------------------------------
 # Where players run: "docker", or "process" (no isolation: refused unless explicitly allowed),
@@ -214,11 +217,23 @@ ARENA_PLAYER_IMAGE_REPOSITORY = env_str("ARENA_PLAYER_IMAGE_REPOSITORY", "arena-
 # host:port of a Docker registry for player images (several worker machines): the builder
 # pushes every image there, workers pull an image they lack before a duel. Empty: one host.
 ARENA_REGISTRY = env_str("ARENA_REGISTRY").rstrip("/")
+# The registry's basic-auth credentials (its htpasswd file is made
+# from them), sent with each push and pull; workers run images by digest (builder/registry.py).
+ARENA_REGISTRY_USERNAME = env_str("ARENA_REGISTRY_USERNAME")
+ARENA_REGISTRY_PASSWORD = env_str("ARENA_REGISTRY_PASSWORD")
 ARENA_PIP_INDEX_URL = env_str("ARENA_PIP_INDEX_URL")
 ARENA_PIP_EXTRA_INDEX_URL = env_str("ARENA_PIP_EXTRA_INDEX_URL")
 ARENA_PIP_CA_BUNDLE = env_path("ARENA_PIP_CA_BUNDLE", None)
 ARENA_WHEELHOUSE = env_path("ARENA_WHEELHOUSE", None)
 ARENA_BUILD_TIMEOUT = env_float("ARENA_BUILD_TIMEOUT", 900.0, minimum=10)
+# Sandboxed builds: each build step's limits (builder/image.py); a step's tmpfs
+# is memory too, so a step holds at most ARENA_BUILD_MEMORY + ARENA_BUILD_DISK bytes. torch
+# comes as its CPU build, from this extra index when set (else the index or the wheelhouse).
+ARENA_BUILD_MEMORY = env_int("ARENA_BUILD_MEMORY", 2 * 1024**3, minimum=64 * 1024**2)
+ARENA_BUILD_DISK = env_int("ARENA_BUILD_DISK", 2 * 1024**3, minimum=16 * 1024**2)
+ARENA_BUILD_CPUS = env_float("ARENA_BUILD_CPUS", 1.0, minimum=0.1)
+ARENA_BUILD_PIDS = env_int("ARENA_BUILD_PIDS", 256, minimum=16)
+ARENA_TORCH_INDEX_URL = env_str("ARENA_TORCH_INDEX_URL")
 
 ARENA_ZIP_MAX_BYTES = env_int("ARENA_ZIP_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
 ARENA_ZIP_MAX_UNPACKED_BYTES = env_int(
@@ -312,5 +327,46 @@ SPECTACULAR_SETTINGS = {
 }
 # Moves one API token may ask for per minute (each one starts the agent in its sandbox).
 ARENA_API_MOVES_PER_MINUTE = env_int("ARENA_API_MOVES_PER_MINUTE", 10, minimum=1)
-# How long the web process waits for a worker to compute a move before answering 503.
-ARENA_API_MOVE_WAIT = env_float("ARENA_API_MOVE_WAIT", 50.0, minimum=1)
+# Web and API hardening: moves, cookies behind TLS, throttles, per-user caps.
+# How long a move request waits for its answer (at most 10 s: a waiting request holds a web
+# thread) before it answers 202 with the move's address to poll.
+ARENA_API_MOVE_WAIT = env_float("ARENA_API_MOVE_WAIT", 3.0, minimum=0)
+# A move no worker took within this many seconds is dropped (its poll then says so).
+ARENA_API_MOVE_EXPIRES = env_float("ARENA_API_MOVE_EXPIRES", 60.0, minimum=5)
+# Moves asked for and not answered yet: per token, and over the whole arena.
+ARENA_API_MOVES_IN_FLIGHT_PER_TOKEN = env_int("ARENA_API_MOVES_IN_FLIGHT_PER_TOKEN", 2, minimum=1)
+ARENA_API_MOVES_IN_FLIGHT = env_int("ARENA_API_MOVES_IN_FLIGHT", 16, minimum=1)
+
+# Behind the compose stack's nginx, which sets X-Forwarded-Proto and X-Forwarded-For itself
+# (nginx/templates/arena-proxy.conf): only then may the app believe those headers.
+ARENA_BEHIND_PROXY = env_bool("ARENA_BEHIND_PROXY", False)
+if ARENA_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Session and CSRF cookies: "auto" marks them Secure on responses to requests that came over
+# TLS (web.middleware.SecureCookiesMiddleware), "true" always, "false" never.
+ARENA_SECURE_COOKIES = env_choice("ARENA_SECURE_COOKIES", "auto", ("auto", "true", "false"))
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = ARENA_SECURE_COOKIES == "true"
+if ARENA_SECURE_COOKIES == "auto":
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "web.middleware.SecureCookiesMiddleware",
+    )
+SESSION_COOKIE_HTTPONLY = True
+# Failed logins and password-reset requests allowed per 15 minutes, per account (email) and
+# per client address (high: a meetup's attendees may share one address).
+ARENA_LOGIN_ATTEMPTS_PER_ACCOUNT = env_int("ARENA_LOGIN_ATTEMPTS_PER_ACCOUNT", 10, minimum=1)
+ARENA_LOGIN_ATTEMPTS_PER_IP = env_int("ARENA_LOGIN_ATTEMPTS_PER_IP", 100, minimum=1)
+# The throttles' counters: in Redis with a broker (shared by every web process), else in the
+# process's memory (the embedded mode serves from one process).
+if CELERY_BROKER_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CELERY_BROKER_URL,
+            "KEY_PREFIX": "arena:cache",
+        }
+    }
+# Human matches (web/play) one user may play at once, and live streams one viewer (a user, or
+# an address when logged out) may hold at once in a web process.
+ARENA_PLAY_MATCHES_PER_USER = env_int("ARENA_PLAY_MATCHES_PER_USER", 1, minimum=1)
+ARENA_LIVE_STREAMS_PER_VIEWER = env_int("ARENA_LIVE_STREAMS_PER_VIEWER", 1, minimum=1)
