@@ -29,6 +29,7 @@ __all__ = [
     "check_counted_upload",
     "next_submission_at",
     "rate_limit_message",
+    "rate_limited",
     "submit_revision",
     "zip_limits",
 ]
@@ -68,14 +69,20 @@ def _recent_uploads(user: User) -> tuple[list[datetime], int]:
     return [at for at, _ in latest], sum(was_refused for _, was_refused in latest)
 
 
-def next_submission_at(user: User) -> datetime | None:
-    """When the user may upload again, or None if now: per rolling hour, refused zips included."""
-    recent, _ = _recent_uploads(user)
-    limit = settings.ARENA_SUBMISSIONS_PER_HOUR
-    if len(recent) < limit:
+def rate_limited(user: User) -> UploadRateLimited | None:
+    """Why the user may not upload now (when again, and how many of the hour's zips were
+    refused), or None if they may: per rolling hour, refused zips included."""
+    recent, refused = _recent_uploads(user)
+    if len(recent) < settings.ARENA_SUBMISSIONS_PER_HOUR:
         return None
     # Once the limit-th most recent upload is an hour old, one more fits in the hour.
-    return recent[limit - 1] + RATE_WINDOW
+    return UploadRateLimited(recent[-1] + RATE_WINDOW, refused)
+
+
+def next_submission_at(user: User) -> datetime | None:
+    """When the user may upload again, or None if now."""
+    limited = rate_limited(user)
+    return None if limited is None else limited.at
 
 
 def rate_limit_message(at: datetime, refused: int = 0) -> str:
@@ -106,9 +113,9 @@ def check_counted_upload(competitor: Competitor, uploaded_file: File | IO[bytes]
     with transaction.atomic():
         # One check of a user at a time, so parallel uploads cannot all pass the limit.
         list(User.objects.select_for_update().filter(pk=owner.pk).values("pk"))
-        recent, refused = _recent_uploads(owner)
-        if len(recent) >= settings.ARENA_SUBMISSIONS_PER_HOUR:
-            raise UploadRateLimited(recent[-1] + RATE_WINDOW, refused)
+        limited = rate_limited(owner)
+        if limited is not None:
+            raise limited
         try:
             check_upload(_as_file(uploaded_file), zip_limits())
         except SubmissionError as exc:

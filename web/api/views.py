@@ -27,7 +27,7 @@ from rest_framework.response import Response
 
 import environments
 from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
-from core.submissions import next_submission_at, rate_limit_message
+from core.submissions import rate_limited
 from web.access import can_see_private, get_duel, hide_private_log_tails
 from web.api import moves
 from web.api import serializers as s
@@ -280,12 +280,12 @@ class RevisionList(generics.ListCreateAPIView):
 
     @staticmethod
     def _check_rate(request: Request) -> None:
-        wait_until = next_submission_at(request.user)
-        if wait_until is not None:
-            seconds = max(1, int((wait_until - timezone.now()).total_seconds()))
+        limited = rate_limited(request.user)
+        if limited is not None:
+            seconds = max(1, int((limited.at - timezone.now()).total_seconds()))
             raise ApiError(
                 status.HTTP_429_TOO_MANY_REQUESTS,
-                rate_limit_message(wait_until),
+                str(limited),
                 headers={"Retry-After": str(seconds)},
             )
 

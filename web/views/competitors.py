@@ -30,8 +30,7 @@ from django.views.decorators.http import require_GET
 from core.models import Competitor, Revision, TournamentParticipant, User
 from core.submissions import (
     SubmissionError,
-    next_submission_at,
-    rate_limit_message,
+    rate_limited,
     submit_revision,
     zip_limits,
 )
@@ -407,7 +406,7 @@ def _submit(request: HttpRequest, size_limit: ZipSizeLimit) -> HttpResponse:
                 "revision", competitor.environment.slug, competitor.name, revision.version
             )
 
-    wait_until = next_submission_at(user)
+    limited = rate_limited(user)
     return render(
         request,
         "web/competitors/submit.html",
@@ -416,7 +415,7 @@ def _submit(request: HttpRequest, size_limit: ZipSizeLimit) -> HttpResponse:
             "upload_form": upload_form,
             "limits": limits,
             "has_competitors": upload_form.fields["competitor"].queryset.exists(),
-            "rate_limited": rate_limit_message(wait_until) if wait_until else None,
+            "rate_limited": str(limited) if limited else None,
         },
     )
 
@@ -450,9 +449,9 @@ def _upload(form: UploadForm) -> Revision | None:
         with transaction.atomic():
             # One upload of a user at a time, so two at once cannot both pass the rate limit.
             list(User.objects.select_for_update().filter(pk=competitor.owner_id).values("pk"))
-            wait_until = next_submission_at(competitor.owner)
-            if wait_until is not None:
-                form.add_error(None, rate_limit_message(wait_until))
+            limited = rate_limited(competitor.owner)
+            if limited is not None:
+                form.add_error(None, str(limited))
                 return None
             return submit_revision(competitor, form.cleaned_data["zip_file"])
     except SubmissionError as exc:
