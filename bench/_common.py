@@ -15,7 +15,8 @@ BASE_IMAGE = "arena-player-base:latest"
 
 def player_image(client, folder: Path) -> str:
     """The image of an example player, built once per content."""
-    from builder.image import BuildSettings, build_player_image, context_digest, image_exists
+    from builder.image import BuildSettings, build_player_image, context_digest
+    from run_duel.docker_sandbox import image_exists
 
     settings = BuildSettings(base_image=BASE_IMAGE)
     tag = f"arena-bench-player:{context_digest(folder, settings)[:16]}"

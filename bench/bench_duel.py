@@ -92,7 +92,7 @@ def main() -> None:
 ONE_DOCKER_DUEL = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from builder.image import BuildSettings, build_player_image, context_digest, image_exists
+from builder.image import BuildSettings, build_player_image, context_digest
 from run_duel import Limits, run_duel
 from run_duel.docker_sandbox import DockerPlayer, docker_client
 folder, matches = sys.argv[2], int(sys.argv[3])
@@ -100,7 +100,7 @@ client = docker_client()
 settings = BuildSettings(base_image="arena-player-base:latest")
 from pathlib import Path
 tag = "arena-bench-before:" + context_digest(Path(folder), settings)[:16]
-if not image_exists(client, tag):
+if not client.images.list(name=tag):
     build_player_image(client, Path(folder), tag, settings)
 limits = Limits.for_environment("tic-tac-toe")
 start = time.perf_counter()

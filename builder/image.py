@@ -827,13 +827,3 @@ def _docker_failure(exc: Exception) -> str:
     if isinstance(exc, docker.errors.APIError):
         return f"Docker refused the build ({exc.explanation or exc})"
     return f"the arena could not reach Docker ({exc})"
-
-
-def image_exists(client: Any, tag: str) -> bool:
-    import docker.errors
-
-    try:
-        client.images.get(tag)
-    except docker.errors.ImageNotFound:
-        return False
-    return True

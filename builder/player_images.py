@@ -28,13 +28,13 @@ from django.utils import timezone
 from builder.registry import (
     RegistryAuth,
     RevisionFacts,
-    has_image,
     in_use_by_containers,
     pinned_reference,
     prunable_revisions,
     remove_revision_images,
 )
 from core.models import Duel, Revision
+from run_duel.docker_sandbox import image_exists
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ def prune_player_images(
         # uses it (Docker refuses without force, and the image waits for the next pruning).
         references = [revision.image_name, run_reference(revision)]
         if dry_run:
-            if any(has_image(client, reference) for reference in references):
+            if any(image_exists(client, reference) for reference in references):
                 report.pruned.append(revision_id)
             continue
         removal = remove_revision_images(client, references)

@@ -137,16 +137,6 @@ def repository_of(image_name: str) -> str:
     return name[:colon] if colon > slash else name
 
 
-def has_image(client: Any, reference: str) -> bool:
-    import docker.errors
-
-    try:
-        client.images.get(reference)
-    except docker.errors.ImageNotFound:
-        return False
-    return True
-
-
 # --- Pruning ----------------------------------------------------------------------------------
 
 

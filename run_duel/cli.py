@@ -18,14 +18,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import environments
-from builder.image import (
-    BuildError,
-    BuildSettings,
-    build_player_image,
-    context_digest,
-    image_exists,
-)
+from builder.image import BuildError, BuildSettings, build_player_image, context_digest
 from builder.submission import SubmissionError, check_upload, unpack_submission
+from run_duel.docker_sandbox import image_exists
 from run_duel.duel import ERROR, run_duel
 from run_duel.errors import ArenaError
 from run_duel.sandbox import Limits, SandboxedPlayer

@@ -102,7 +102,7 @@ class DockerPlayer(SandboxedPlayer):
             self._listeners[name] = listener
         limits = self.limits
         try:
-            if self._pull_missing and not _has_image(self.client, self.image):
+            if self._pull_missing and not image_exists(self.client, self.image):
                 self.client.images.pull(self.image, auth_config=self._pull_auth)
             self._container = self.client.containers.create(
                 self.image,
@@ -240,7 +240,8 @@ class DockerPlayer(SandboxedPlayer):
             self._folder = None
 
 
-def _has_image(client: Any, image: str) -> bool:
+def image_exists(client: Any, image: str) -> bool:
+    """Whether the engine has ``image`` (a tag, an id or a ``repo@sha256:`` digest)."""
     import docker.errors
 
     try:

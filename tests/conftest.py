@@ -71,7 +71,8 @@ def docker_client():
 @pytest.fixture(scope="session")
 def player_image(docker_client, tmp_path_factory):
     """Builds (once per content) the image of an example player folder; returns its tag."""
-    from builder.image import BuildSettings, build_player_image, context_digest, image_exists
+    from builder.image import BuildSettings, build_player_image, context_digest
+    from run_duel.docker_sandbox import image_exists
 
     settings = BuildSettings(base_image=BASE_IMAGE)
 
