@@ -36,10 +36,11 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=1000)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--before", default=None, help="an earlier checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=5, help="alternate runs each, --before")
     arguments = parser.parse_args()
     matches = arguments.matches
     if arguments.before:
-        compare_with(arguments.before, matches)
+        compare_with(arguments.before, matches, arguments.rounds)
         return
     from run_duel import Limits, run_duel
     from run_duel.docker_sandbox import DockerPlayer, docker_client
