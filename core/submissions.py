@@ -59,14 +59,14 @@ def _recent_uploads(user: User) -> tuple[list[datetime], int]:
     limit = settings.ARENA_SUBMISSIONS_PER_HOUR
     since = timezone.now() - RATE_WINDOW
 
-    def latest(rows: QuerySet) -> list[datetime]:
+    def newest(rows: QuerySet) -> list[datetime]:
         return list(rows.order_by("-created").values_list("created", flat=True)[:limit])
 
-    stored = latest(Revision.objects.filter(competitor__owner=user, created__gte=since))
-    refused = latest(RefusedUpload.objects.filter(owner=user, created__gte=since))
+    stored = newest(Revision.objects.filter(competitor__owner=user, created__gte=since))
+    refused = newest(RefusedUpload.objects.filter(owner=user, created__gte=since))
     times = [(at, False) for at in stored] + [(at, True) for at in refused]
-    latest = sorted(times, reverse=True)[:limit]
-    return [at for at, _ in latest], sum(was_refused for _, was_refused in latest)
+    counted = sorted(times, reverse=True)[:limit]
+    return [at for at, _ in counted], sum(was_refused for _, was_refused in counted)
 
 
 def rate_limited(user: User) -> UploadRateLimited | None:

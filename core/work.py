@@ -22,7 +22,7 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from run_duel.errors import DuelAborted
-from run_duel.text import clean
+from run_duel.text import cap, clean
 
 M = TypeVar("M", bound=models.Model)
 
@@ -105,6 +105,14 @@ def heartbeat(
             raise ClaimLost
 
     return callback
+
+
+def gave_up(attempts: int, error: str) -> str:
+    """The final word on work the arena failed to do ``attempts`` times: ours, not theirs."""
+    return cap(
+        f"the arena failed to do this {attempts} times and gave up; this is not your "
+        f"player's fault, a maintainer can run it again. Last error: {error or 'none'}"
+    )
 
 
 def storable(value: Any) -> Any:

@@ -18,12 +18,11 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core.models import Duel, Revision
-from core.work import ClaimLost, TimeBoundTask, claim, enqueue, finish, heartbeat
+from core.work import ClaimLost, TimeBoundTask, claim, enqueue, finish, gave_up, heartbeat
 from duel_runner import live
 from duel_runner.sandboxes import open_player, remove_orphaned_containers
 from run_duel import run_duel
 from run_duel.duel import ERROR, duel_time_limit
-from run_duel.text import cap
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +49,6 @@ def _validation_time_limit(revision_id: int) -> float | None:
 def _duel_time_limit(duel_id: int) -> float | None:
     row = Duel.objects.filter(pk=duel_id).values_list("environment__slug", "num_matches").first()
     return None if row is None else duel_time_limit(*row)
-
-
-def gave_up(attempts: int, error: str) -> str:
-    """The final word on work the arena failed to do ``attempts`` times: ours, not theirs."""
-    return cap(
-        f"the arena failed to do this {attempts} times and gave up; this is not your "
-        f"player's fault, a maintainer can run it again. Last error: {error or 'none'}"
-    )
 
 
 _VALIDATION_FIELDS = ["test_state", "test_error", "test_log_1", "test_log_2", "test_duel"]

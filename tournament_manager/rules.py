@@ -13,13 +13,11 @@ from typing import Any, TypeVar
 
 from openskill.models import PlackettLuce
 
+# The duel results as run_duel.outcomes, the one module that judges a duel, names them.
+from run_duel.outcomes import DRAW, ERROR, PLAYER_1_WIN, PLAYER_2_WIN
+
 T = TypeVar("T", bound=Hashable)
 D = TypeVar("D")
-
-PLAYER_1_WIN = "PLAYER_1_WIN"
-PLAYER_2_WIN = "PLAYER_2_WIN"
-DRAW = "DRAW"
-ERROR = "ERROR"
 
 RUNNING = "RUNNING"
 COMPLETED = "COMPLETED"

@@ -22,7 +22,7 @@ from core.models import (
     TournamentDuel,
     TournamentParticipant,
 )
-from core.work import enqueue
+from core.work import enqueue, gave_up
 from tournament_manager import rules
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def requeue_stuck_work(stale_after: float | None = None) -> dict[str, int]:
     whose ``setup.py`` kills its worker, not a duel that takes a worker down with it.
     """
     from builder.tasks import build_revision
-    from duel_runner.tasks import gave_up, run_duel_task, validate_revision
+    from duel_runner.tasks import run_duel_task, validate_revision
 
     stale_after = settings.ARENA_STUCK_AFTER if stale_after is None else stale_after
     cutoff = timezone.now() - timezone.timedelta(seconds=stale_after)
