@@ -95,3 +95,14 @@ def hide_private_log_tails(message: str, visible: dict[int, bool]) -> str:
         return message
     side = found.group(1)
     return f"{message[: found.start()]}\n[the end of player {side}'s log is private]"
+
+
+# What anyone may read of a revision's validation duel (an allow-list: a key added to the
+# duel JSON stays private until it is known to be harmless). Its error_msg is the validation
+# error, which quotes the player's log.
+PUBLIC_TEST_DUEL_KEYS = {"environment", "rules_version", "result", "num_matches", *Duel.COUNTERS}
+
+
+def public_test_duel(duel: dict | None) -> dict | None:
+    """The validation duel's counters as a stranger may see them."""
+    return None if duel is None else {k: v for k, v in duel.items() if k in PUBLIC_TEST_DUEL_KEYS}

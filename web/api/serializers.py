@@ -12,7 +12,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
-from web.access import can_see_private, hide_private_log_tails
+from web.access import can_see_private, hide_private_log_tails, public_test_duel
 from web.logs import ERROR_DISPLAY_CHARS, clip
 
 # --- Games ---------------------------------------------------------------------------------
@@ -141,11 +141,7 @@ class RevisionSerializer(serializers.ModelSerializer):
             for field in self.Meta.fields:
                 if field in PRIVATE_REVISION_FIELDS:
                     data[field] = None
-            if data.get("test_duel"):
-                # Its counters are the validation's public result; its error_msg is the
-                # validation error, which quotes the player's log.
-                duel = data["test_duel"]
-                data["test_duel"] = {k: v for k, v in duel.items() if k in PUBLIC_TEST_DUEL_KEYS}
+            data["test_duel"] = public_test_duel(data.get("test_duel"))
         return data
 
     def _log_url(self, revision: Revision, which: str) -> str:
@@ -159,9 +155,6 @@ class RevisionSerializer(serializers.ModelSerializer):
 # The revision's logs, and the names of their download addresses (web.views.competitors).
 LOG_ADDRESSES = {"image_log": "build", "test_log_1": "validation-1", "test_log_2": "validation-2"}
 PRIVATE_REVISION_FIELDS = {"image_error", "test_error", "image_log", "test_log_1", "test_log_2"}
-# What anyone may read of the validation duel (an allow-list: a key added to the duel JSON
-# stays private until it is known to be harmless).
-PUBLIC_TEST_DUEL_KEYS = {"environment", "rules_version", "result", "num_matches", *Duel.COUNTERS}
 
 
 class RevisionDetailSerializer(RevisionSerializer):
