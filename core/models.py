@@ -116,6 +116,13 @@ class Revision(models.Model):
         for s in (TEST_PENDING, TEST_SCHEDULED, TEST_RUNNING, TEST_COMPLETED, TEST_FAILED)
     ]
 
+    # Where the revision's player runs: its image in a Docker container (``image_name``), or,
+    # in the embedded mode only, its unpacked folder (``image_name`` is then that folder) as a
+    # local process. An explicit field, so no name can smuggle the unisolated kind in.
+    SANDBOX_DOCKER = "docker"
+    SANDBOX_PROCESS = "process"
+    SANDBOXES = [(SANDBOX_DOCKER, "Docker container"), (SANDBOX_PROCESS, "local process")]
+
     PUBLISH_SCHEDULED = "PUBLISH_SCHEDULED"
     PUBLISH_COMPLETED = "PUBLISH_COMPLETED"
     PUBLISH_FAILED = "PUBLISH_FAILED"
@@ -132,6 +139,7 @@ class Revision(models.Model):
 
     image_state = models.CharField(max_length=20, choices=IMAGE_STATES, default=IMAGE_SCHEDULED)
     image_name = models.CharField(max_length=200, blank=True)
+    sandbox = models.CharField(max_length=10, choices=SANDBOXES, default=SANDBOX_DOCKER)
     # The content address (sha256:...) of the built image: workers run the image by digest,
     # so a tag moved in the registry can never swap another image in.
     image_digest = models.CharField(max_length=100, blank=True)
