@@ -401,7 +401,7 @@ def install(
 def is_torch(line: str) -> bool:
     """Whether the requirement ``line`` names torch or a package that brings it."""
     match = _NAME.match(line.strip())
-    return bool(match) and re.sub(r"[-_.]+", "-", match.group(1)).lower() in TORCH_NAMES
+    return match is not None and re.sub(r"[-_.]+", "-", match.group(1)).lower() in TORCH_NAMES
 
 
 def fetch_cpu_torch(requirements_file: Path, dest: Path) -> dict[str, str] | None:
