@@ -24,6 +24,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 import environments
 from builder.submission import SubmissionError
@@ -87,18 +88,17 @@ def competitors_with_standing() -> QuerySet[Competitor]:
     )
 
 
-def get_competitor(slug: str, name: str) -> Competitor:
-    """The competitor with its latest revision's states and its rank."""
-    return access.get_competitor(slug, name, competitors_with_standing())
-
-
-def get_own_competitor(request: Request, slug: str, name: str) -> Competitor:
+def require_token(request: Request) -> None:
+    """For the writes of endpoints whose reads are public (their answer: web.api.errors)."""
     if not request.user.is_authenticated:
-        raise NotAuthenticated(
-            "This needs your API token: send 'Authorization: Bearer <token>' "
-            "(create the token on your profile page)."
-        )
-    return access.get_own_competitor(request.user, slug, name)
+        raise NotAuthenticated()
+
+
+def refusal_error(refused: services.Refused) -> serializers.ValidationError:
+    """A 400 with the refusal under the field it is about."""
+    return serializers.ValidationError(
+        {refused.field or api_settings.NON_FIELD_ERRORS_KEY: [str(refused)]}
+    )
 
 
 def rate_limit_error(limited: services.UploadRateLimited) -> ApiError:
@@ -170,19 +170,15 @@ class CompetitorList(generics.ListCreateAPIView):
         responses={201: s.CompetitorSerializer, 400: ERROR, 401: ERROR, 404: ERROR},
     )
     def post(self, request: Request, slug: str) -> Response:
-        if not request.user.is_authenticated:
-            raise NotAuthenticated(
-                "Creating a competitor needs your API token: send "
-                "'Authorization: Bearer <token>' (create it on your profile page)."
-            )
+        require_token(request)
         game = get_game(slug)
         given = s.CompetitorCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
             created = services.create_competitor(request.user, game, **given.validated_data)
         except services.Refused as exc:
-            raise serializers.ValidationError({exc.field: [str(exc)]}) from None
-        competitor = get_competitor(slug, created.name)
+            raise refusal_error(exc) from None
+        competitor = access.get_competitor(slug, created.name, competitors_with_standing())
         url = reverse("api-competitor", args=[slug, created.name])
         return Response(
             s.CompetitorSerializer(competitor).data,
@@ -196,7 +192,8 @@ class CompetitorDetail(generics.RetrieveAPIView):
 
     @extend_schema(responses={200: s.CompetitorSerializer, 404: ERROR})
     def get(self, request: Request, slug: str, name: str) -> Response:
-        return Response(s.CompetitorSerializer(get_competitor(slug, name)).data)
+        competitor = access.get_competitor(slug, name, competitors_with_standing())
+        return Response(s.CompetitorSerializer(competitor).data)
 
 
 # --- Revisions ------------------------------------------------------------------------------
@@ -213,7 +210,7 @@ class RevisionList(generics.ListCreateAPIView):
     parser_classes = [MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Revision]:
-        self.competitor = get_competitor(self.kwargs["slug"], self.kwargs["name"])
+        self.competitor = access.get_competitor(self.kwargs["slug"], self.kwargs["name"])
         revisions = self.competitor.revisions.defer(*REVISION_LOG_FIELDS)
         return revisions.order_by("-version")
 
@@ -238,7 +235,8 @@ class RevisionList(generics.ListCreateAPIView):
         },
     )
     def post(self, request: Request, slug: str, name: str) -> Response:
-        competitor = get_own_competitor(request, slug, name)
+        require_token(request)
+        competitor = access.get_own_competitor(request.user, slug, name)
         # Installed before the body is read: nothing past the limit is kept (as on the site).
         size_limit = services.limit_upload_size(request._request)
         files = request.FILES
@@ -252,17 +250,19 @@ class RevisionList(generics.ListCreateAPIView):
         if limited is not None:
             raise rate_limit_error(limited)
         given = s.RevisionUploadSerializer(data=files)
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, Any] = {}
         try:
             services.check_takes_submissions(competitor)
         except services.Refused as exc:
-            errors[str(exc.field)] = [str(exc)]
+            errors.update(refusal_error(exc).detail)
         if not given.is_valid():
             errors.update(given.errors)
         if errors:
             raise serializers.ValidationError(errors)
         try:
             revision = services.upload_revision(competitor, given.validated_data["zip_file"])
+        except services.Refused as exc:  # the game closed since the check above
+            raise refusal_error(exc) from None
         except services.UploadRateLimited as exc:  # the hour filled up since the check above
             raise rate_limit_error(exc) from None
         except SubmissionError as exc:
@@ -280,7 +280,7 @@ class RevisionDetail(generics.RetrieveAPIView):
 
     @extend_schema(responses={200: s.RevisionDetailSerializer, 404: ERROR})
     def get(self, request: Request, slug: str, name: str, version: int) -> Response:
-        competitor = get_competitor(slug, name)
+        competitor = access.get_competitor(slug, name)
         revision = access.get_revision(competitor, version)
         context = {"may_see": can_see_private(request.user, competitor), "request": request}
         return Response(s.RevisionDetailSerializer(revision, context=context).data)
@@ -443,7 +443,7 @@ class MoveView(generics.GenericAPIView):
     def post(self, request: Request, slug: str, name: str) -> Response:
         from web.api.tasks import compute_move
 
-        competitor = get_competitor(slug, name)
+        competitor = access.get_competitor(slug, name)
         given = s.MoveRequestSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         state, valid_actions = check_position(slug, given.validated_data)
