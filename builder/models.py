@@ -11,7 +11,7 @@ class RefusedUpload(models.Model):
     """A zip the upload checks refused, counted by the upload rate limit.
 
     Checking a zip costs the site time, so a refused upload takes a slot of the hour as a
-    stored one does (:func:`core.submissions.next_submission_at`): a participant cannot send
+    stored one does (:func:`web.services.next_submission_at`): a participant cannot send
     hostile zips for free. Rows older than the hour are deleted as new ones come.
     """
 

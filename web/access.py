@@ -2,7 +2,7 @@
 
 Sources and logs of a private competitor are visible only to its owner and to staff; a
 public competitor's are visible to everyone. Everything else (leaderboards, duels, replays)
-is public.
+is public. The website and the API find every object here, so a 404 says the same in both.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from core.models import Competitor, Duel, Revision, User
+from core.models import Competitor, Duel, Environment, Revision, Tournament, User
 
 
 def can_see_private(user: User | AnonymousUser, competitor: Competitor) -> bool:
@@ -28,22 +29,58 @@ def owns(user: User | AnonymousUser, competitor: Competitor) -> bool:
     return user.is_authenticated and user.pk == competitor.owner_id
 
 
-def get_competitor(slug: str, name: str) -> Competitor:
-    return get_object_or_404(
-        Competitor.objects.select_related("environment", "owner"), environment__slug=slug, name=name
-    )
+def get_game(slug: str) -> Environment:
+    """The game, or 404 naming the games there are."""
+    game = Environment.objects.filter(slug=slug).first()
+    if game is None:
+        known = ", ".join(Environment.objects.order_by("slug").values_list("slug", flat=True))
+        raise Http404(f"There is no game {slug!r}: the games are {known}.")
+    return game
 
 
-def get_owned_competitor(user: User, slug: str, name: str) -> Competitor:
-    """The user's own competitor, or 404 (a stranger learns nothing, not even that it exists)."""
-    competitor = get_competitor(slug, name)
-    if competitor.owner_id != user.pk:
-        raise Http404("no such competitor of yours")
+def get_competitor(
+    slug: str, name: str, competitors: QuerySet[Competitor] | None = None
+) -> Competitor:
+    """The game's competitor of that name (from ``competitors``, e.g. annotated), or 404."""
+    if competitors is None:
+        competitors = Competitor.objects.select_related("environment", "owner")
+    competitor = competitors.filter(environment__slug=slug, name=name).first()
+    if competitor is None:
+        game = get_game(slug)  # an unknown game's 404 names the games
+        raise Http404(f"{game.name} has no competitor named {name!r}.")
     return competitor
 
 
-def get_revision(competitor: Competitor, version: int) -> Revision:
-    return get_object_or_404(competitor.revisions, version=version)
+def get_own_competitor(
+    user: User, slug: str, name: str, competitors: QuerySet[Competitor] | None = None
+) -> Competitor:
+    """The user's own competitor; 403 for someone else's (competitors are public, so saying
+    whose it is reveals nothing), 404 for none."""
+    competitor = get_competitor(slug, name, competitors)
+    if competitor.owner_id != user.pk:
+        raise PermissionDenied(
+            f"{competitor.name} belongs to someone else: you can only upload to your own "
+            "competitors. Create one with another name."
+        )
+    return competitor
+
+
+def own_competitors(user: User) -> QuerySet[Competitor]:
+    """The competitors the user may upload to: their own."""
+    return Competitor.objects.filter(owner=user).select_related("environment")
+
+
+def get_revision(
+    competitor: Competitor, version: int, revisions: QuerySet[Revision] | None = None
+) -> Revision:
+    """The competitor's revision (from ``revisions``, e.g. without its logs), or 404."""
+    if revisions is None:
+        revisions = competitor.revisions.all()
+    revision = revisions.filter(version=version).first()
+    if revision is None:
+        raise Http404(f"{competitor.name} has no revision {version}.")
+    revision.competitor = competitor  # already loaded, with its game and owner
+    return revision
 
 
 def get_revision_source(user: User | AnonymousUser, slug: str, name: str, version: int) -> Revision:
@@ -51,9 +88,7 @@ def get_revision_source(user: User | AnonymousUser, slug: str, name: str, versio
     competitor = get_competitor(slug, name)
     if not can_see_private(user, competitor):
         raise Http404("no such source")
-    revision = get_revision(competitor, version)
-    revision.competitor = competitor  # already loaded, with its game and owner
-    return revision
+    return get_revision(competitor, version)
 
 
 def sees_all_competitors_of(viewer: User | AnonymousUser, owner: User) -> bool:
@@ -68,6 +103,24 @@ def visible_competitors(viewer: User | AnonymousUser, owner: User) -> QuerySet[C
     return competitors
 
 
+def get_person(username: str) -> User:
+    """An active participant, whose profile is public; 404 for a closed account."""
+    return get_object_or_404(User, username=username, is_active=True)
+
+
+def get_tournament(
+    slug: str, edition: int, tournaments: QuerySet[Tournament] | None = None
+) -> Tournament:
+    """The game's edition (from ``tournaments``, e.g. with its leaderboard), or 404."""
+    if tournaments is None:
+        tournaments = Tournament.objects.select_related("environment")
+    tournament = tournaments.filter(environment__slug=slug, edition=edition).first()
+    if tournament is None:
+        game = get_game(slug)
+        raise Http404(f"{game.name} has no edition {edition}.")
+    return tournament
+
+
 def get_duel(pk: int) -> Duel:
     return get_object_or_404(
         Duel.objects.select_related(
@@ -77,6 +130,15 @@ def get_duel(pk: int) -> Duel:
         ),
         pk=pk,
     )
+
+
+def visible_logs(user: User | AnonymousUser, duel: Duel) -> dict[int, bool]:
+    """Whose logs of the duel (and log lines quoted in its error messages) the user may read,
+    by side."""
+    return {
+        1: can_see_private(user, duel.revision_1.competitor),
+        2: can_see_private(user, duel.revision_2.competitor),
+    }
 
 
 # run_duel.match.error_message appends the end of the guilty player's log to an error message,

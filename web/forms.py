@@ -7,11 +7,11 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.core.validators import RegexValidator
-from django.db.models import QuerySet
-from django.utils.text import capfirst
 
 from core.models import Competitor, Environment, User
-from core.submissions import SubmissionError, UploadRateLimited, check_counted_upload, zip_limits
+from core.submissions import zip_limits
+from web import services
+from web.access import own_competitors
 
 # GitHub's own rule: letters, digits and single inner hyphens, at most 39 characters.
 github_username_validator = RegexValidator(
@@ -19,14 +19,6 @@ github_username_validator = RegexValidator(
     "A GitHub username has only letters, digits and single hyphens inside (at most 39 "
     "characters): copy it from your GitHub profile's address, or leave the field empty.",
 )
-
-
-def human_size(size: int) -> str:
-    """100 MB, 1.5 MB, 20 KB: the limits as a participant reads them."""
-    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{size} bytes"
 
 
 class ProfileFieldsMixin:
@@ -146,21 +138,18 @@ class CompetitorForm(forms.Form):
         empty_label="Choose a game",
         error_messages={
             "required": "Choose the game this competitor plays.",
-            "invalid_choice": "This game does not take submissions: choose one of the list.",
+            "invalid_choice": services.GAME_CLOSED,
         },
     )
     name = forms.SlugField(
-        max_length=Competitor._meta.get_field("name").max_length,
+        max_length=services.COMPETITOR_NAME_MAX_LENGTH,
         help_text=(
             "Its name on the leaderboard and in its address: letters, digits, - and _ "
             "(for example my-minimax)."
         ),
         error_messages={
             "required": "Give the competitor a name.",
-            "invalid": (
-                "Use only letters, digits, hyphens and underscores, without spaces "
-                "(for example my-minimax)."
-            ),
+            "invalid": services.COMPETITOR_NAME_RULE,
         },
         widget=forms.TextInput(attrs={"autocapitalize": "none", "autocomplete": "off"}),
     )
@@ -172,18 +161,6 @@ class CompetitorForm(forms.Form):
             "one's are seen only by you and the maintainers; its results are public either way."
         ),
     )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        game, name = cleaned.get("game"), cleaned.get("name")
-        # Names differing only in case would be told apart by nobody on a leaderboard.
-        if game and name and Competitor.objects.filter(environment=game, name__iexact=name):
-            self.add_error("name", name_taken(game.name, name))
-        return cleaned
-
-
-def name_taken(game: str, name: str) -> str:
-    return f"{game} already has a competitor named {name!r}: choose another name."
 
 
 class OwnCompetitorField(forms.ModelChoiceField):
@@ -207,57 +184,24 @@ class UploadForm(forms.Form):
         label="Zip file",
         allow_empty_file=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
-        error_messages={
-            "required": "Choose the zip file to upload.",
-            "empty": "This file is empty: zip the folder that holds player.py and upload that.",
-            "invalid": "No file arrived: choose the zip file again.",
-        },
+        error_messages=services.ZIP_FILE_ERRORS,
     )
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["competitor"].queryset = own_competitors(user)
         limits = zip_limits()
+        size = services.human_size(limits.max_compressed)
         self.fields["zip_file"].help_text = (
-            f"At most {human_size(limits.max_compressed)} and {limits.max_files} files (each "
+            f"At most {size} and {limits.max_files} files (each "
             "folder counts as one), with player.py at its root and, if the player needs "
             "packages, a requirements.txt or environment.yml beside it."
         )
 
     def clean_competitor(self) -> Competitor:
         competitor = self.cleaned_data["competitor"]
-        if not competitor.environment.active:
-            raise forms.ValidationError(
-                f"{competitor.environment.name} takes no new submissions at the moment."
-            )
-        return competitor
-
-    def clean(self) -> dict[str, Any]:
-        """The zip's checks, here so that a refused zip counts towards the rate limit.
-
-        Outside the view's transaction, so the refusal stays recorded (core.submissions).
-        """
-        cleaned = super().clean()
-        competitor, zip_file = cleaned.get("competitor"), cleaned.get("zip_file")
-        if competitor is None or zip_file is None:
-            return cleaned
         try:
-            check_counted_upload(competitor, zip_file)
-        except UploadRateLimited as exc:
-            self.add_error(None, str(exc))
-        except SubmissionError as exc:
-            self.add_error("zip_file", submission_error_sentence(exc))
-        return cleaned
-
-
-def submission_error_sentence(exc: SubmissionError) -> str:
-    """The checks' message as a sentence beside the field."""
-    message = str(exc)
-    # "the zip has no player.py" starts a sentence; "environment.yml is not..." keeps its case.
-    if message.split(" ", 1)[0].isalpha():
-        message = capfirst(message)
-    return message if message.endswith(".") else f"{message}."
-
-
-def own_competitors(user: User) -> QuerySet[Competitor]:
-    return Competitor.objects.filter(owner=user).select_related("environment")
+            services.check_takes_submissions(competitor)
+        except services.Refused as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return competitor

@@ -1,5 +1,5 @@
 """Creating competitors and uploading revisions with a token: the website's checks, limits,
-rate limit and tasks (core.submissions), answered in JSON."""
+rate limit (web.services) and tasks, answered in JSON."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
-from web.access import can_see_private, hide_private_log_tails, public_test_duel
+from web import services
+from web.access import hide_private_log_tails, public_test_duel, visible_logs
 from web.logs import ERROR_DISPLAY_CHARS, clip
 
 # --- Games ---------------------------------------------------------------------------------
@@ -92,8 +93,12 @@ class CompetitorSerializer(serializers.ModelSerializer):
 
 
 class CompetitorCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(
-        max_length=60, help_text="letters, digits, - and _ (e.g. my-minimax)"
+    """A new competitor: the website's name rules (web.services)."""
+
+    name = serializers.SlugField(
+        max_length=services.COMPETITOR_NAME_MAX_LENGTH,
+        help_text="letters, digits, - and _ (e.g. my-minimax)",
+        error_messages={"invalid": services.COMPETITOR_NAME_RULE},
     )
     is_public = serializers.BooleanField(
         default=False, help_text="anyone may download its source and read its logs"
@@ -124,10 +129,7 @@ class RevisionSerializer(serializers.ModelSerializer):
         ]
 
     def get_done(self, revision: Revision) -> bool:
-        return revision.image_state == Revision.IMAGE_FAILED or revision.test_state in (
-            Revision.TEST_COMPLETED,
-            Revision.TEST_FAILED,
-        )
+        return services.revision_done(revision)
 
     def to_representation(self, revision: Revision) -> dict[str, Any]:
         data = super().to_representation(revision)
@@ -153,8 +155,8 @@ class RevisionSerializer(serializers.ModelSerializer):
 
 
 # The revision's logs, and the names of their download addresses (web.views.competitors).
-LOG_ADDRESSES = {"image_log": "build", "test_log_1": "validation-1", "test_log_2": "validation-2"}
-PRIVATE_REVISION_FIELDS = {"image_error", "test_error", "image_log", "test_log_1", "test_log_2"}
+LOG_ADDRESSES = {field: which for which, field in services.REVISION_LOGS.items()}
+PRIVATE_REVISION_FIELDS = {"image_error", "test_error", *services.REVISION_LOG_FIELDS}
 
 
 class RevisionDetailSerializer(RevisionSerializer):
@@ -170,7 +172,8 @@ class RevisionDetailSerializer(RevisionSerializer):
 
 class RevisionUploadSerializer(serializers.Serializer):
     zip_file = serializers.FileField(
-        help_text="a zip with player.py at its root (and requirements.txt if it needs packages)"
+        help_text="a zip with player.py at its root (and requirements.txt if it needs packages)",
+        error_messages=services.ZIP_FILE_ERRORS,
     )
 
 
@@ -261,14 +264,8 @@ class DuelSerializer(serializers.ModelSerializer):
         ]
 
     def get_error_msg(self, duel: Duel) -> str:
-        return hide_private_log_tails(duel.error_msg, visible_logs(self.context["request"], duel))
-
-
-def visible_logs(request: Any, duel: Duel) -> dict[int, bool]:
-    return {
-        1: can_see_private(request.user, duel.revision_1.competitor),
-        2: can_see_private(request.user, duel.revision_2.competitor),
-    }
+        visible = visible_logs(self.context["request"].user, duel)
+        return hide_private_log_tails(duel.error_msg, visible)
 
 
 class MatchSummarySerializer(serializers.Serializer):

@@ -1,4 +1,5 @@
-"""The API's endpoints: thin views over the same queries, access rules and services as the site.
+"""The API's endpoints: thin views over the site's access rules (web.access) and services
+(web.services), answering in JSON; what they accept is checked by the API's own serializers.
 
 Every list is paginated and loads what it shows with a fixed number of queries
 (``select_related`` and subqueries), whatever the number of rows.
@@ -15,31 +16,25 @@ from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import APIException, NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import APIException, NotAuthenticated
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 import environments
+from builder.submission import SubmissionError
 from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
-from core.submissions import rate_limited
-from web.access import can_see_private, get_duel, hide_private_log_tails
+from web import access, services
+from web.access import can_see_private, get_duel, get_game, hide_private_log_tails, visible_logs
 from web.api import moves
 from web.api import serializers as s
 from web.api.models import ApiMove
-from web.forms import CompetitorForm, UploadForm
-from web.views.competitors import (
-    LOG_FIELDS,
-    ZipSizeLimit,
-    _create_competitor,
-    _upload,
-)
-from web.views.duels import _get_match, _match_export, _read_log, _read_record, duel_log_url
+from web.services import REVISION_LOG_FIELDS
 
 ERROR = OpenApiResponse(
     response=OpenApiTypes.OBJECT, description='{"error": "what went wrong and what to do"}'
@@ -55,15 +50,7 @@ class ApiError(APIException):
         super().__init__(message)
 
 
-# --- Lookups: a 404 says what does exist ---------------------------------------------------
-
-
-def get_game(slug: str) -> Environment:
-    game = Environment.objects.filter(slug=slug).first()
-    if game is None:
-        known = ", ".join(Environment.objects.order_by("slug").values_list("slug", flat=True))
-        raise Http404(f"There is no game {slug!r}: the games are {known}.")
-    return game
+# --- Lookups: a 404 says what does exist (web.access) --------------------------------------
 
 
 def competitors_with_standing() -> QuerySet[Competitor]:
@@ -101,27 +88,26 @@ def competitors_with_standing() -> QuerySet[Competitor]:
     )
 
 
-def get_competitor(slug: str, name: str) -> Competitor:
-    game = get_game(slug)
-    competitor = competitors_with_standing().filter(environment=game, name=name).first()
-    if competitor is None:
-        raise Http404(f"{game.name} has no competitor named {name!r}.")
-    return competitor
-
-
-def get_own_competitor(request: Request, slug: str, name: str) -> Competitor:
+def require_token(request: Request) -> None:
+    """For the writes of endpoints whose reads are public (their answer: web.api.errors)."""
     if not request.user.is_authenticated:
-        raise NotAuthenticated(
-            "This needs your API token: send 'Authorization: Bearer <token>' "
-            "(create the token on your profile page)."
-        )
-    competitor = get_competitor(slug, name)
-    if competitor.owner_id != request.user.pk:
-        raise PermissionDenied(
-            f"{competitor.name} belongs to someone else: you can only upload to your own "
-            "competitors. Create one with another name."
-        )
-    return competitor
+        raise NotAuthenticated()
+
+
+def refusal_error(refused: services.Refused) -> serializers.ValidationError:
+    """A 400 with the refusal under the field it is about."""
+    return serializers.ValidationError(
+        {refused.field or api_settings.NON_FIELD_ERRORS_KEY: [str(refused)]}
+    )
+
+
+def rate_limit_error(limited: services.UploadRateLimited) -> ApiError:
+    """A 429 that says when to come back, also in Retry-After."""
+    return ApiError(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        str(limited),
+        headers={"Retry-After": str(limited.retry_after())},
+    )
 
 
 # --- Me ---------------------------------------------------------------------------------------
@@ -184,22 +170,15 @@ class CompetitorList(generics.ListCreateAPIView):
         responses={201: s.CompetitorSerializer, 400: ERROR, 401: ERROR, 404: ERROR},
     )
     def post(self, request: Request, slug: str) -> Response:
-        if not request.user.is_authenticated:
-            raise NotAuthenticated(
-                "Creating a competitor needs your API token: send "
-                "'Authorization: Bearer <token>' (create it on your profile page)."
-            )
+        require_token(request)
         game = get_game(slug)
         given = s.CompetitorCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        # The website's form: the same name rules and the same "name taken" check.
-        form = CompetitorForm(data={"game": game.slug, **given.validated_data})
-        created = _create_competitor(request.user, form) if form.is_valid() else None
-        if created is None:
-            raise serializers.ValidationError(
-                {field: list(errors) for field, errors in form.errors.items()}
-            )
-        competitor = get_competitor(slug, created.name)
+        try:
+            created = services.create_competitor(request.user, game, **given.validated_data)
+        except services.Refused as exc:
+            raise refusal_error(exc) from None
+        competitor = access.get_competitor(slug, created.name, competitors_with_standing())
         url = reverse("api-competitor", args=[slug, created.name])
         return Response(
             s.CompetitorSerializer(competitor).data,
@@ -213,7 +192,8 @@ class CompetitorDetail(generics.RetrieveAPIView):
 
     @extend_schema(responses={200: s.CompetitorSerializer, 404: ERROR})
     def get(self, request: Request, slug: str, name: str) -> Response:
-        return Response(s.CompetitorSerializer(get_competitor(slug, name)).data)
+        competitor = access.get_competitor(slug, name, competitors_with_standing())
+        return Response(s.CompetitorSerializer(competitor).data)
 
 
 # --- Revisions ------------------------------------------------------------------------------
@@ -230,8 +210,9 @@ class RevisionList(generics.ListCreateAPIView):
     parser_classes = [MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Revision]:
-        self.competitor = get_competitor(self.kwargs["slug"], self.kwargs["name"])
-        return self.competitor.revisions.defer(*LOG_FIELDS).order_by("-version")
+        self.competitor = access.get_competitor(self.kwargs["slug"], self.kwargs["name"])
+        revisions = self.competitor.revisions.defer(*REVISION_LOG_FIELDS)
+        return revisions.order_by("-version")
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -254,10 +235,10 @@ class RevisionList(generics.ListCreateAPIView):
         },
     )
     def post(self, request: Request, slug: str, name: str) -> Response:
-        competitor = get_own_competitor(request, slug, name)
+        require_token(request)
+        competitor = access.get_own_competitor(request.user, slug, name)
         # Installed before the body is read: nothing past the limit is kept (as on the site).
-        size_limit = ZipSizeLimit(request._request, settings.ARENA_ZIP_MAX_BYTES)
-        request._request.upload_handlers.insert(0, size_limit)
+        size_limit = services.limit_upload_size(request._request)
         files = request.FILES
         if size_limit.too_large:
             raise ApiError(
@@ -265,29 +246,31 @@ class RevisionList(generics.ListCreateAPIView):
                 f"The zip is larger than the {settings.ARENA_ZIP_MAX_BYTES} bytes allowed: leave "
                 "training data and checkpoints the player does not need out of it.",
             )
-        self._check_rate(request)
-        form = UploadForm(request.user, data={"competitor": competitor.pk}, files=files)
-        revision = _upload(form) if form.is_valid() else None
-        if revision is None:
-            if "__all__" in form.errors:  # the rate limit, reached since the check above
-                self._check_rate(request)
-            raise serializers.ValidationError(
-                {field: list(errors) for field, errors in form.errors.items()}
-            )
+        limited = services.rate_limited(request.user)
+        if limited is not None:
+            raise rate_limit_error(limited)
+        given = s.RevisionUploadSerializer(data=files)
+        errors: dict[str, Any] = {}
+        try:
+            services.check_takes_submissions(competitor)
+        except services.Refused as exc:
+            errors.update(refusal_error(exc).detail)
+        if not given.is_valid():
+            errors.update(given.errors)
+        if errors:
+            raise serializers.ValidationError(errors)
+        try:
+            revision = services.upload_revision(competitor, given.validated_data["zip_file"])
+        except services.Refused as exc:  # the game closed since the check above
+            raise refusal_error(exc) from None
+        except services.UploadRateLimited as exc:  # the hour filled up since the check above
+            raise rate_limit_error(exc) from None
+        except SubmissionError as exc:
+            message = services.submission_error_sentence(exc)
+            raise serializers.ValidationError({"zip_file": [message]}) from None
         url = reverse("api-revision", args=[slug, name, revision.version])
         data = s.RevisionSerializer(revision, context={"may_see": True}).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": url})
-
-    @staticmethod
-    def _check_rate(request: Request) -> None:
-        limited = rate_limited(request.user)
-        if limited is not None:
-            seconds = max(1, int((limited.at - timezone.now()).total_seconds()))
-            raise ApiError(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                str(limited),
-                headers={"Retry-After": str(seconds)},
-            )
 
 
 class RevisionDetail(generics.RetrieveAPIView):
@@ -297,11 +280,8 @@ class RevisionDetail(generics.RetrieveAPIView):
 
     @extend_schema(responses={200: s.RevisionDetailSerializer, 404: ERROR})
     def get(self, request: Request, slug: str, name: str, version: int) -> Response:
-        competitor = get_competitor(slug, name)
-        revision = competitor.revisions.filter(version=version).first()
-        if revision is None:
-            raise Http404(f"{competitor.name} has no revision {version}.")
-        revision.competitor = competitor  # already loaded, with its game
+        competitor = access.get_competitor(slug, name)
+        revision = access.get_revision(competitor, version)
         context = {"may_see": can_see_private(request.user, competitor), "request": request}
         return Response(s.RevisionDetailSerializer(revision, context=context).data)
 
@@ -326,18 +306,13 @@ class TournamentDetail(generics.RetrieveAPIView):
 
     @extend_schema(responses={200: s.TournamentDetailSerializer, 404: ERROR})
     def get(self, request: Request, slug: str, edition: int) -> Response:
-        game = get_game(slug)
         ranked = TournamentParticipant.objects.select_related(
             "revision__competitor__owner"
         ).order_by("rank", "pk")
-        tournament = (
-            Tournament.objects.select_related("environment")
-            .prefetch_related(Prefetch("participants", ranked, to_attr="ranked_participants"))
-            .filter(environment=game, edition=edition)
-            .first()
+        with_leaderboard = Tournament.objects.select_related("environment").prefetch_related(
+            Prefetch("participants", ranked, to_attr="ranked_participants")
         )
-        if tournament is None:
-            raise Http404(f"{game.name} has no edition {edition}.")
+        tournament = access.get_tournament(slug, edition, with_leaderboard)
         return Response(s.TournamentDetailSerializer(tournament).data)
 
 
@@ -391,8 +366,8 @@ class DuelDetail(generics.RetrieveAPIView):
     @extend_schema(responses={200: s.DuelDetailSerializer, 404: ERROR})
     def get(self, request: Request, pk: int) -> Response:
         duel = get_duel(pk)
-        visible = s.visible_logs(request, duel)
-        record = _read_record(duel)
+        visible = visible_logs(request.user, duel)
+        record = services.read_record(duel)
         matches = []
         for number, match in enumerate((record or {}).get("matches", []), start=1):
             error = match.get("error_msg") or None
@@ -409,10 +384,9 @@ class DuelDetail(generics.RetrieveAPIView):
             )
         duel.matches = matches
         # The beginning and end of a long log, with the address of the whole.
-        for side, field in ((1, duel.log_1), (2, duel.log_2)):
-            whole = request.build_absolute_uri(duel_log_url(duel, side))
-            text = _read_log(field, whole) if visible[side] else None
-            setattr(duel, f"log_{side}_text", text)
+        for side in (1, 2):
+            whole = request.build_absolute_uri(services.duel_log_url(duel, side))
+            setattr(duel, f"log_{side}_text", services.player_log(duel, side, visible, whole))
         data = s.DuelDetailSerializer(duel, context={"request": request}).data
         return Response(data)
 
@@ -425,10 +399,10 @@ class MatchDetail(generics.RetrieveAPIView):
     @extend_schema(responses={200: s.MatchSerializer, 404: ERROR})
     def get(self, request: Request, pk: int, number: int) -> Response:
         duel = get_duel(pk)
-        match, _ = _get_match(duel, number, s.visible_logs(request, duel))
+        match, _ = services.get_match(duel, number, visible_logs(request.user, duel))
         if match is None:
             raise Http404("The matches of this duel are available when it ends.")
-        return Response(_match_export(duel, number, match))
+        return Response(services.match_export(duel, number, match))
 
 
 # --- The move ---------------------------------------------------------------------------------
@@ -469,7 +443,7 @@ class MoveView(generics.GenericAPIView):
     def post(self, request: Request, slug: str, name: str) -> Response:
         from web.api.tasks import compute_move
 
-        competitor = get_competitor(slug, name)
+        competitor = access.get_competitor(slug, name)
         given = s.MoveRequestSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         state, valid_actions = check_position(slug, given.validated_data)
@@ -496,11 +470,9 @@ class MoveView(generics.GenericAPIView):
 
     @staticmethod
     def _revision(competitor: Competitor, version: int | None) -> Revision:
-        revisions = competitor.revisions.defer(*LOG_FIELDS, "test_duel")
+        revisions = competitor.revisions.defer(*REVISION_LOG_FIELDS, "test_duel")
         if version is not None:
-            revision = revisions.filter(version=version).first()
-            if revision is None:
-                raise Http404(f"{competitor.name} has no revision {version}.")
+            revision = access.get_revision(competitor, version, revisions)
             if not revision.is_valid:
                 raise ApiError(
                     status.HTTP_409_CONFLICT,
@@ -601,7 +573,7 @@ class MoveStatusView(generics.GenericAPIView):
     def get(self, request: Request, move_id: uuid.UUID) -> Response:
         move = (
             ApiMove.objects.select_related("revision__competitor__owner", "token")
-            .defer(*(f"revision__{field}" for field in (*LOG_FIELDS, "test_duel")))
+            .defer(*(f"revision__{field}" for field in (*REVISION_LOG_FIELDS, "test_duel")))
             .filter(pk=move_id, token__user=request.user)
             .first()
         )

@@ -15,12 +15,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import CharField, IntegerField, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 
-from core.models import Revision, Tournament, TournamentParticipant, User
+from core.models import Revision, Tournament, TournamentParticipant
 from web import throttle
-from web.access import sees_all_competitors_of, visible_competitors
+from web.access import get_person, sees_all_competitors_of, visible_competitors
 from web.forms import EmailAuthenticationForm, ProfileForm, SignupForm
 
 
@@ -40,7 +40,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
-    person = get_object_or_404(User, username=username, is_active=True)
+    person = get_person(username)
     latest = Revision.objects.filter(competitor=OuterRef("pk")).order_by("-version")
     # The rank in the game's latest edition; that edition is the leaderboard the game shows.
     latest_edition = Tournament.objects.filter(environment=OuterRef(OuterRef("environment")))

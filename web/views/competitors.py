@@ -7,35 +7,33 @@ ranks are public.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import FileSystemStorage
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
-from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
+from builder.submission import SubmissionError
 from core.models import Competitor, Revision, TournamentParticipant, User
-from core.submissions import (
-    SubmissionError,
-    rate_limited,
-    submit_revision,
-    zip_limits,
+from web import services
+from web.access import (
+    can_see_private,
+    get_competitor,
+    get_revision,
+    get_revision_source,
+    own_competitors,
+    owns,
 )
-from web.access import can_see_private, get_competitor, get_revision, get_revision_source, owns
-from web.forms import CompetitorForm, UploadForm, human_size, name_taken, own_competitors
+from web.downloads import send_stored_file
+from web.forms import CompetitorForm, UploadForm
 from web.logs import ERROR_DISPLAY_CHARS, clip
 
 # --- What each state of a revision means, for the revision page and its status.json -----
@@ -71,13 +69,6 @@ def _validation_steps() -> dict[str, str]:
             "error and the player logs, fix player.py, then upload it again."
         ),
     }
-
-
-def _is_done(revision: Revision) -> bool:
-    return revision.image_state == Revision.IMAGE_FAILED or revision.test_state in (
-        Revision.TEST_COMPLETED,
-        Revision.TEST_FAILED,
-    )
 
 
 def _steps(revision: Revision) -> list[dict[str, str]]:
@@ -160,15 +151,15 @@ def rank_plot(rows: list[TournamentParticipant], slug: str) -> dict[str, Any] | 
 
 # --- Pages -------------------------------------------------------------------------------
 
-# Logs can be long: the competitor page shows the latest revision's, each revision page its own.
-LOG_FIELDS = ("image_log", "test_log_1", "test_log_2")
-
 
 @require_GET
 def competitor(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     competitor = get_competitor(slug, name)
     may_see = can_see_private(request.user, competitor)
-    revisions = list(competitor.revisions.defer(*LOG_FIELDS, "test_duel").order_by("-version"))
+    # Logs can be long: the competitor page shows the latest revision's, each revision page
+    # its own.
+    revisions = competitor.revisions.defer(*services.REVISION_LOG_FIELDS, "test_duel")
+    revisions = list(revisions.order_by("-version"))
     latest = None
     if revisions and may_see:
         latest = competitor.revisions.get(pk=revisions[0].pk)
@@ -198,7 +189,7 @@ def competitor(request: HttpRequest, slug: str, name: str) -> HttpResponse:
 def revision(request: HttpRequest, slug: str, name: str, version: int) -> HttpResponse:
     competitor = get_competitor(slug, name)
     revision = get_revision(competitor, version)
-    done = _is_done(revision)
+    done = services.revision_done(revision)
     return render(
         request,
         "web/competitors/revision.html",
@@ -220,8 +211,8 @@ def revision_status(request: HttpRequest, slug: str, name: str, version: int) ->
     """Polled by the revision page while the revision is built and validated."""
     competitor = get_competitor(slug, name)
     # Polled every few seconds: without the logs, which can be long.
-    revisions = competitor.revisions.defer(*LOG_FIELDS, "test_duel")
-    revision = get_object_or_404(revisions, version=version)
+    revisions = competitor.revisions.defer(*services.REVISION_LOG_FIELDS, "test_duel")
+    revision = get_revision(competitor, version, revisions)
     errors = None
     if can_see_private(request.user, competitor):
         errors = {
@@ -234,7 +225,7 @@ def revision_status(request: HttpRequest, slug: str, name: str, version: int) ->
             "test_state": revision.test_state,
             "steps": _steps(revision),
             "errors": errors,
-            "done": _is_done(revision),
+            "done": services.revision_done(revision),
         }
     )
 
@@ -244,27 +235,7 @@ def revision_source(request: HttpRequest, slug: str, name: str, version: int) ->
     revision = get_revision_source(request.user, slug, name, version)
     competitor = revision.competitor
     filename = f"{competitor.environment.slug}-{competitor.name}-v{revision.version}.zip"
-    if settings.MEDIA_ACCEL_PREFIX and isinstance(revision.zip_file.storage, FileSystemStorage):
-        # nginx sends the file from the media folder it mounts: no thread of ours streams it.
-        if not revision.zip_file.storage.exists(revision.zip_file.name):
-            raise Http404("this revision's zip is no longer stored")
-        response = HttpResponse(content_type="application/zip")
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        response["X-Accel-Redirect"] = (
-            settings.MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + quote(revision.zip_file.name)
-        )
-        return response
-    try:
-        stored = revision.zip_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("this revision's zip is no longer stored") from exc
-    return FileResponse(
-        stored, as_attachment=True, filename=filename, content_type="application/zip"
-    )
-
-
-# Which log a revision's log address names, and its field.
-REVISION_LOGS = {"build": "image_log", "validation-1": "test_log_1", "validation-2": "test_log_2"}
+    return send_stored_file(revision.zip_file, filename, "application/zip")
 
 
 @require_GET
@@ -273,9 +244,9 @@ def revision_log(
 ) -> HttpResponse:
     """A revision's whole build or validation log, for who may read it (404 for anyone else)."""
     competitor = get_competitor(slug, name)
-    if which not in REVISION_LOGS or not can_see_private(request.user, competitor):
+    if which not in services.REVISION_LOGS or not can_see_private(request.user, competitor):
         raise Http404("no such log")
-    field = REVISION_LOGS[which]
+    field = services.REVISION_LOGS[which]
     text = competitor.revisions.filter(version=version).values_list(field, flat=True).first()
     if text is None:
         raise Http404("no such revision")
@@ -287,85 +258,20 @@ def revision_log(
 
 # --- Submission --------------------------------------------------------------------------
 
-# A request this much longer than the zip limit cannot hold a zip within it: the other fields
-# of the upload form (token, competitor) take a few hundred bytes.
-FORM_OVERHEAD = 64 * 1024
-
-
-class ZipSizeLimit(FileUploadHandler):
-    """Stops keeping an upload once it is known to exceed ARENA_ZIP_MAX_BYTES.
-
-    Runs before Django's own handlers, so nothing past the limit reaches memory or a temporary
-    file. The rest of the request is read and dropped rather than cut off, so the browser gets
-    the page with the message instead of a "connection reset".
-    """
-
-    def __init__(self, request: HttpRequest, max_bytes: int) -> None:
-        super().__init__(request)
-        self.max_bytes = max_bytes
-        self.too_large = False
-        self._request_too_large = False
-
-    def handle_raw_input(
-        self, input_data: Any, META: Any, content_length: int, boundary: Any, encoding: Any = None
-    ) -> None:
-        self._request_too_large = content_length > self.max_bytes + FORM_OVERHEAD
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
-        if self._request_too_large:
-            self.too_large = True
-            raise SkipFile
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > self.max_bytes:
-            self.too_large = True
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None  # the next handlers keep the file
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The submission limits, as the submit page states them."""
-
-    zip_bytes: int
-    zip_size: str
-    unpacked_size: str
-    files: int
-    per_hour: int
-    validation_matches: int
-
-
-def _limits() -> Limits:
-    zip_rules = zip_limits()
-    return Limits(
-        zip_bytes=zip_rules.max_compressed,
-        zip_size=human_size(zip_rules.max_compressed),
-        unpacked_size=human_size(zip_rules.max_uncompressed),
-        files=zip_rules.max_files,
-        per_hour=settings.ARENA_SUBMISSIONS_PER_HOUR,
-        validation_matches=settings.ARENA_VALIDATION_MATCHES,
-    )
-
 
 @login_required
 @csrf_exempt  # checked by _submit, after the size limit is installed (Django's upload docs)
 def submit(request: HttpRequest) -> HttpResponse:
     # Upload handlers must be in place before anything reads the request body, and the CSRF
     # check reads it: hence the check inside.
-    limit = ZipSizeLimit(request, settings.ARENA_ZIP_MAX_BYTES)
-    if request.method == "POST":
-        request.upload_handlers.insert(0, limit)
+    limit = services.limit_upload_size(request) if request.method == "POST" else None
     return _submit(request, limit)
 
 
 @csrf_protect
-def _submit(request: HttpRequest, size_limit: ZipSizeLimit) -> HttpResponse:
+def _submit(request: HttpRequest, size_limit: services.ZipSizeLimit | None) -> HttpResponse:
     user = request.user
-    limits = _limits()
+    limits = services.upload_limits()
     action = request.POST.get("action") if request.method == "POST" else None
     competitor_form = CompetitorForm(
         request.POST if action == "create" else None,
@@ -377,7 +283,7 @@ def _submit(request: HttpRequest, size_limit: ZipSizeLimit) -> HttpResponse:
         request.FILES if action == "upload" else None,
         initial={"competitor": _preselected(user, request.GET)},
     )
-    if size_limit.too_large:
+    if size_limit is not None and size_limit.too_large:
         # The file was dropped, so the form would only say that none was chosen.
         upload_form.fields["zip_file"].error_messages["required"] = (
             f"This zip is larger than the {limits.zip_size} allowed, so it was not uploaded: "
@@ -385,7 +291,7 @@ def _submit(request: HttpRequest, size_limit: ZipSizeLimit) -> HttpResponse:
         )
 
     if action == "create" and competitor_form.is_valid():
-        created = _create_competitor(user, competitor_form)
+        created = create_competitor(user, competitor_form)
         if created is not None:
             messages.success(
                 request,
@@ -394,7 +300,7 @@ def _submit(request: HttpRequest, size_limit: ZipSizeLimit) -> HttpResponse:
             )
             return redirect(f"{reverse('submit')}?competitor={created.pk}#upload")
     if action == "upload" and upload_form.is_valid():
-        revision = _upload(upload_form)
+        revision = upload(upload_form)
         if revision is not None:
             messages.success(
                 request,
@@ -406,7 +312,7 @@ def _submit(request: HttpRequest, size_limit: ZipSizeLimit) -> HttpResponse:
                 "revision", competitor.environment.slug, competitor.name, revision.version
             )
 
-    limited = rate_limited(user)
+    limited = services.rate_limited(user)
     return render(
         request,
         "web/competitors/submit.html",
@@ -431,36 +337,29 @@ def _preselected(user: User, query: Any) -> int | None:
     return None
 
 
-def _create_competitor(user: User, form: CompetitorForm) -> Competitor | None:
-    game, name = form.cleaned_data["game"], form.cleaned_data["name"]
+def create_competitor(user: User, form: CompetitorForm) -> Competitor | None:
+    """The competitor the valid form describes, or None with the refusal added to the form."""
+    data = form.cleaned_data
     try:
-        with transaction.atomic():
-            return Competitor.objects.create(
-                owner=user, environment=game, name=name, is_public=form.cleaned_data["is_public"]
-            )
-    except IntegrityError:  # created by someone else since the form checked
-        form.add_error("name", name_taken(game.name, name))
+        return services.create_competitor(user, data["game"], data["name"], data["is_public"])
+    except services.Refused as exc:
+        form.add_error(exc.field, str(exc))
         return None
 
 
-def _upload(form: UploadForm) -> Revision | None:
-    competitor = form.cleaned_data["competitor"]
+def upload(form: UploadForm) -> Revision | None:
+    """The revision the valid form uploads, or None with the refusal added to the form."""
     try:
-        with transaction.atomic():
-            # One upload of a user at a time, so two at once cannot both pass the rate limit.
-            list(User.objects.select_for_update().filter(pk=competitor.owner_id).values("pk"))
-            limited = rate_limited(competitor.owner)
-            if limited is not None:
-                form.add_error(None, str(limited))
-                return None
-            return submit_revision(competitor, form.cleaned_data["zip_file"])
+        return services.upload_revision(
+            form.cleaned_data["competitor"], form.cleaned_data["zip_file"]
+        )
+    except services.Refused as exc:
+        form.add_error(exc.field, str(exc))
+    except services.UploadRateLimited as exc:
+        form.add_error(None, str(exc))
     except SubmissionError as exc:
-        message = str(exc)
-        # "the zip has no player.py" starts a sentence; "environment.yml is not..." keeps its case.
-        if message.split(" ", 1)[0].isalpha():
-            message = capfirst(message)
-        form.add_error("zip_file", message if message.endswith(".") else f"{message}.")
-        return None
+        form.add_error("zip_file", services.submission_error_sentence(exc))
+    return None
 
 
 _revision = "games/<slug:slug>/competitors/<slug:name>/revisions/<int:version>/"

@@ -7,77 +7,25 @@ the same whatever the number of matches.
 
 from __future__ import annotations
 
-import json
-import logging
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
-from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import path
 from django.views.decorators.http import require_GET
 
-from core.models import Duel, Revision, User
-from web.access import can_see_private, get_duel, hide_private_log_tails
+from core.models import Duel, Revision
+from run_duel import outcomes
+from web import services
+from web.access import get_duel, hide_private_log_tails, visible_logs
 from web.downloads import send_stored_file
-from web.logs import LOG_DISPLAY_CHARS
-
-log = logging.getLogger(__name__)
 
 MATCHES_PER_PAGE = 100
-# Player logs are capped by the runner (64 KiB head + 64 KiB tail); a page or an API answer
-# shows at most this much of one (its beginning and end), with a link to the whole file, so a
-# file the runner did not write (or a bigger cap) never makes a page of megabytes.
-LOG_DISPLAY_LIMIT = LOG_DISPLAY_CHARS
 
-
-MATCH_WINS = {"PLAYER_1_WIN": 1, "PLAYER_2_WIN": 2}
-MATCH_ERRORS = {"PLAYER_1_ERROR": 1, "PLAYER_2_ERROR": 2, "OTHER_ERROR": None}
-
-
-def _read_record(duel: Duel) -> dict[str, Any] | None:
-    """The duel JSON, or None while there is none (scheduled, running, or lost in storage)."""
-    if not duel.record_file:
-        return None
-    try:
-        with duel.record_file.open("rb") as file:
-            return json.load(file)
-    except (OSError, ValueError) as exc:
-        # A missing or corrupt file must not take the page down: the counters are in the row.
-        log.error("cannot read the record of duel %s (%s): %s", duel.pk, duel.record_file, exc)
-        return None
-
-
-def _read_log(field: FieldFile, whole_at: str = "") -> str | None:
-    """The log's text, its beginning and end only when it is long (``web.logs.clip``), read
-    without loading more of the file than is shown."""
-    if not field:
-        return None
-    half = LOG_DISPLAY_LIMIT // 2
-    try:
-        with field.open("rb") as file:
-            head = file.read(LOG_DISPLAY_LIMIT + 1)
-            if len(head) <= LOG_DISPLAY_LIMIT:
-                return head.decode("utf-8", "replace")
-            size = field.size
-            file.seek(max(len(head), size - half))
-            tail = file.read(half)
-    except OSError as exc:
-        log.error("cannot read the player log %s: %s", field.name, exc)
-        return None
-    left_out = size - half - len(tail)
-    where = f": the whole log is at {whole_at}" if whole_at else ""
-    return (
-        head[:half].decode("utf-8", "replace")
-        + f"\n[… {left_out} bytes not shown{where} …]\n"
-        + tail.decode("utf-8", "replace")
-    )
-
-
-def duel_log_url(duel: Duel, side: int) -> str:
-    return reverse("duel-log", args=[duel.pk, side])
+# The side a match result names: its winner, or the player at fault (None: the arena).
+MATCH_WINS = {outcomes.PLAYER_1_WIN: 1, outcomes.PLAYER_2_WIN: 2}
+MATCH_ERRORS = {outcomes.PLAYER_1_ERROR: 1, outcomes.PLAYER_2_ERROR: 2, outcomes.OTHER_ERROR: None}
 
 
 def _player_name(revision: Revision) -> str:
@@ -94,13 +42,13 @@ def duel_result_words(duel: Duel, error: str) -> str:
         return "waiting to be played"
     if duel.state == Duel.RUNNING:
         return "being played"
-    if duel.state == Duel.FAILED or duel.result == "ERROR":
+    if duel.state == Duel.FAILED or duel.result == outcomes.ERROR:
         first_line = error.strip().splitlines()[0] if error.strip() else ""
         return f"failed: {first_line or 'no error message was recorded'}"
     if duel.result in MATCH_WINS:
         winner = duel.revision_1 if MATCH_WINS[duel.result] == 1 else duel.revision_2
         return f"{_player_name(winner)} won"
-    if duel.result == "DRAW":
+    if duel.result == outcomes.DRAW:
         return "draw"
     return duel.result or "no result recorded"
 
@@ -109,7 +57,7 @@ def _side_outcome(result: str, side: int) -> tuple[str, str]:
     """One player's outcome of a match: (badge class, word)."""
     if result in MATCH_WINS:
         return ("win", "won") if MATCH_WINS[result] == side else ("loss", "lost")
-    if result == "DRAW":
+    if result == outcomes.DRAW:
         return ("draw", "draw")
     if result in MATCH_ERRORS:
         guilty = MATCH_ERRORS[result]
@@ -143,14 +91,6 @@ def _names(duel: Duel) -> dict[str, str]:
     return {"PLAYER_1": _player_name(duel.revision_1), "PLAYER_2": _player_name(duel.revision_2)}
 
 
-def _visible_logs(user: User | AnonymousUser, duel: Duel) -> dict[int, bool]:
-    """Whose logs (and the log lines quoted in error messages) the user may read, by side."""
-    return {
-        1: can_see_private(user, duel.revision_1.competitor),
-        2: can_see_private(user, duel.revision_2.competitor),
-    }
-
-
 def _logs(duel: Duel, visible: dict[int, bool]) -> list[dict[str, Any]]:
     sides = ((1, duel.revision_1, duel.log_1), (2, duel.revision_2, duel.log_2))
     return [
@@ -159,27 +99,24 @@ def _logs(duel: Duel, visible: dict[int, bool]) -> list[dict[str, Any]]:
             "revision": revision,
             "visible": visible[side],
             # A private log is never even read for someone who may not see it.
-            "text": _read_log(field, duel_log_url(duel, side)) if visible[side] else None,
-            "download": duel_log_url(duel, side) if visible[side] and field else None,
+            "text": services.player_log(duel, side, visible, services.duel_log_url(duel, side)),
+            "download": services.duel_log_url(duel, side) if visible[side] and field else None,
         }
         for side, revision, field in sides
     ]
 
 
 def _points(duel: Duel) -> tuple[int, int]:
-    """Each player's points in the duel: 2 per win or opponent's error, 1 per draw."""
-    return (
-        2 * (duel.player_1_wins + duel.player_2_errors) + duel.draws,
-        2 * (duel.player_2_wins + duel.player_1_errors) + duel.draws,
-    )
+    """Each player's points in the duel (run_duel.outcomes: effective wins and draws)."""
+    return outcomes.points({counter: getattr(duel, counter) for counter in Duel.COUNTERS})
 
 
 def duel_page(request: HttpRequest, pk: int) -> HttpResponse:
     duel = get_duel(pk)
-    record = _read_record(duel)
+    record = services.read_record(duel)
     matches = record.get("matches", []) if record else []
     names = _names(duel)
-    visible = _visible_logs(request.user, duel)
+    visible = visible_logs(request.user, duel)
     error = hide_private_log_tails(duel.error_msg, visible)
     page = Paginator(matches, MATCHES_PER_PAGE).get_page(request.GET.get("page"))
     first = (page.number - 1) * MATCHES_PER_PAGE + 1
@@ -215,52 +152,12 @@ def duel_progress(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
-def _get_match(
-    duel: Duel, number: int, visible: dict[int, bool]
-) -> tuple[dict[str, Any] | None, int]:
-    """(the match's record or None if the duel has no record yet, how many matches there are).
-
-    The record's error message is as the viewer may read it. Raises 404 for a number that is
-    not a match of this duel.
-    """
-    record = _read_record(duel)
-    if record is None:
-        if not 1 <= number <= duel.num_matches:
-            raise Http404("this duel has no such match")
-        return None, duel.num_matches
-    matches = record.get("matches", [])
-    if not 1 <= number <= len(matches):
-        raise Http404(f"this duel has no match {number}: it has {len(matches)}")
-    match = matches[number - 1]
-    if match.get("error_msg"):
-        match = {**match, "error_msg": hide_private_log_tails(match["error_msg"], visible)}
-    return match, len(matches)
-
-
-def _match_export(duel: Duel, number: int, match: dict[str, Any]) -> dict[str, Any]:
-    """The match record as in the duel JSON, plus what it is a match of."""
-    players = {}
-    for side, revision in ((1, duel.revision_1), (2, duel.revision_2)):
-        players[f"player_{side}"] = {
-            "competitor": revision.competitor.name,
-            "version": revision.version,
-        }
-    return {
-        "environment": duel.environment.slug,
-        "rules_version": duel.rules_version,
-        "duel": duel.pk,
-        "number": number,
-        **players,
-        **match,
-    }
-
-
 def match_json(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     duel = get_duel(pk)
-    match, _ = _get_match(duel, number, _visible_logs(request.user, duel))
+    match, _ = services.get_match(duel, number, visible_logs(request.user, duel))
     if match is None:
         raise Http404("the matches of this duel are available when it ends")
-    response = JsonResponse(_match_export(duel, number, match))
+    response = JsonResponse(services.match_export(duel, number, match))
     filename = f"{duel.environment.slug}-duel-{duel.pk}-match-{number}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -296,10 +193,10 @@ def _match_outcome(match: dict[str, Any], names: dict[str, str]) -> dict[str, st
             "text": f"Player {side} ({names[f'PLAYER_{side}']}) won",
             "scores": scores,
         }
-    if result == "DRAW":
+    if result == outcomes.DRAW:
         return {"kind": "draw", "text": "Draw", "scores": scores}
     guilty = MATCH_ERRORS.get(result)
-    if result == "OTHER_ERROR":
+    if result == outcomes.OTHER_ERROR:
         text = "The arena failed during this match; it counts for neither player"
     elif guilty:
         text = f"Player {guilty} ({names[f'PLAYER_{guilty}']}) failed and lost the match"
@@ -310,7 +207,7 @@ def _match_outcome(match: dict[str, Any], names: dict[str, str]) -> dict[str, st
 
 def replay(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     duel = get_duel(pk)
-    match, count = _get_match(duel, number, _visible_logs(request.user, duel))
+    match, count = services.get_match(duel, number, visible_logs(request.user, duel))
     context: dict[str, Any] = {
         "duel": duel,
         "game": duel.environment,
@@ -355,12 +252,13 @@ def replay(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 def duel_log(request: HttpRequest, pk: int, side: int) -> HttpResponse:
     """A player's whole log of the duel, for who may read it (404 for anyone else)."""
     duel = get_duel(pk)
-    if side not in (1, 2) or not _visible_logs(request.user, duel)[side]:
+    if side not in (1, 2) or not visible_logs(request.user, duel)[side]:
         raise Http404("no such log")
     revision = duel.revision_1 if side == 1 else duel.revision_2
     filename = f"duel-{duel.pk}-player-{side}-{revision.competitor.name}.log"
-    field = duel.log_1 if side == 1 else duel.log_2
-    return send_stored_file(field, filename, "text/plain; charset=utf-8")
+    return send_stored_file(
+        services.duel_log_field(duel, side), filename, "text/plain; charset=utf-8"
+    )
 
 
 urlpatterns = [

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path
 
 from core.models import Duel, Environment, Tournament, TournamentParticipant
+from run_duel import outcomes
+from web.access import get_game, get_tournament
 
 LIVE_DUELS_SHOWN = 20
 
@@ -52,7 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def game(request: HttpRequest, slug: str) -> HttpResponse:
-    environment = get_object_or_404(Environment, slug=slug)
+    environment = get_game(slug)
     editions = list(environment.tournaments.order_by("-edition"))
     latest = editions[0] if editions else None
     # The duels being played now, to watch live; a few at most run at once per worker.
@@ -76,7 +78,7 @@ def game(request: HttpRequest, slug: str) -> HttpResponse:
 
 def progress(request: HttpRequest, slug: str) -> JsonResponse:
     """The latest edition's progress, polled by the game page while it runs."""
-    environment = get_object_or_404(Environment, slug=slug)
+    environment = get_game(slug)
     latest = environment.tournaments.order_by("-edition").first()
     if latest is None:
         return JsonResponse({"edition": None})
@@ -91,9 +93,7 @@ def progress(request: HttpRequest, slug: str) -> JsonResponse:
 
 
 def tournament(request: HttpRequest, slug: str, edition: int) -> HttpResponse:
-    edition_row = get_object_or_404(
-        Tournament.objects.select_related("environment"), environment__slug=slug, edition=edition
-    )
+    edition_row = get_tournament(slug, edition)
     leaderboard = _leaderboard(edition_row)
     duels = edition_row.duels.all()
     by_pair: dict[tuple[int, int], Duel] = {}
@@ -127,8 +127,8 @@ def _cell(duel: Duel | None, me: int) -> dict[str, object]:
     if not duel.is_finished:
         return {"kind": "pending", "text": "…", "duel": duel}
     mine = 1 if duel.revision_1_id == me else 2
-    if duel.result in ("PLAYER_1_WIN", "PLAYER_2_WIN"):
-        won = duel.result == f"PLAYER_{mine}_WIN"
+    if duel.result in (outcomes.PLAYER_1_WIN, outcomes.PLAYER_2_WIN):
+        won = duel.result == (outcomes.PLAYER_1_WIN if mine == 1 else outcomes.PLAYER_2_WIN)
         return {"kind": "win" if won else "loss", "text": "W" if won else "L", "duel": duel}
     return {"kind": "draw", "text": "D", "duel": duel}
 
