@@ -26,12 +26,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 import environments
-from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
+from core.models import (
+    ApiMove,
+    Competitor,
+    Duel,
+    Environment,
+    Revision,
+    Tournament,
+    TournamentParticipant,
+)
 from core.submissions import rate_limited
+from duel_runner.moves import compute_move
 from web.access import can_see_private, get_duel, hide_private_log_tails
 from web.api import moves
 from web.api import serializers as s
-from web.api.models import ApiMove
 from web.forms import CompetitorForm, UploadForm
 from web.views.competitors import (
     LOG_FIELDS,
@@ -467,8 +475,6 @@ class MoveView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request, slug: str, name: str) -> Response:
-        from web.api.tasks import compute_move
-
         competitor = get_competitor(slug, name)
         given = s.MoveRequestSerializer(data=request.data)
         given.is_valid(raise_exception=True)
