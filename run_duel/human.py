@@ -60,6 +60,5 @@ class HumanPlayer:
             if action is None:
                 raise PlayerFailure(f"made no move for {self.idle_timeout:g} s")
             # bool is an int to Python, never an action to the arena.
-            is_int = isinstance(action, int) and not isinstance(action, bool)
-            if is_int and action in valid_actions:
+            if isinstance(action, int) and not isinstance(action, bool) and action in valid_actions:
                 return action
