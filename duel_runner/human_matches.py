@@ -32,7 +32,7 @@ from run_duel.duel import match_time_limit
 from run_duel.errors import PlayerFailure
 from run_duel.human import NOT_A_MOVE, HumanLeft, HumanPlayer
 from run_duel.match import play_match
-from run_duel.outcomes import ARENA_ERROR, human_result
+from run_duel.outcomes import human_result
 from run_duel.players import PlayerHandle
 
 log = logging.getLogger(__name__)
@@ -158,10 +158,10 @@ def _play(
     if result is None:
         log.info("human match %s abandoned: %s", match.pk, record["error_msg"])
         return {"state": HumanMatch.ABANDONED}
-    if result == ARENA_ERROR:
-        log.error("human match %s failed: %s", match.pk, record["error_msg"])
-        return {"result": result, "error_msg": record["error_msg"]}
-    if result == HumanMatch.AGENT_ERROR:
+    if result in (HumanMatch.AGENT_ERROR, HumanMatch.ARENA_ERROR):
+        if result == HumanMatch.ARENA_ERROR:
+            log.error("human match %s failed: %s", match.pk, record["error_msg"])
+        # The human's score stays 0: a match ended by a failure is not scored.
         return {"result": result, "error_msg": record["error_msg"]}
     return {"result": result, "human_score": record["player_1_score"]}
 
