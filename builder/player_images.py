@@ -58,14 +58,14 @@ def revisions_in_use() -> set[int]:
     duels = Duel.objects.filter(state__in=[Duel.SCHEDULED, Duel.RUNNING])
     used = set(duels.values_list("revision_1_id", flat=True))
     used |= set(duels.values_list("revision_2_id", flat=True))
-    human_match = apps.get_model("play", "HumanMatch")
+    human_match = apps.get_model("core", "HumanMatch")
     used |= set(
         human_match.objects.filter(state__in=human_match.ACTIVE_STATES).values_list(
             "revision_id", flat=True
         )
     )
     try:
-        api_move = apps.get_model("api", "ApiMove")
+        api_move = apps.get_model("core", "ApiMove")
     except LookupError:  # an arena without the API's move records
         pass
     else:

@@ -12,7 +12,7 @@ app = Celery("arena")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Everything goes to the default queue ("arena": builds, validations, duels) except the tasks
 # someone waits for, which have queues of their own so they never wait behind duels: the API's
-# moves (web.api.tasks.MOVES_QUEUE), consumed by the compose worker with the arena queue. (Human
-# matches go to "play", named where they are sent: web.play.backends.)
+# moves (duel_runner.moves.MOVES_QUEUE), consumed by the compose worker with the arena queue.
+# (Human matches go to "play", named where they are sent: duel_runner.human_matches.)
 app.conf.task_routes = {"web.api.tasks.compute_move": {"queue": "moves"}}
 app.autodiscover_tasks()

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from run_duel import outcomes
+
 
 class Environment(models.Model):
     """A game, mirrored from ``environments/<game>/info.yml`` (``manage.py load_games``)."""
@@ -330,3 +332,96 @@ class TournamentDuel(models.Model):
                 fields=["tournament", "duel"], name="unique_duel_per_tournament"
             )
         ]
+
+
+class HumanMatch(models.Model):
+    """A match a human plays in the browser against a revision, recorded move by move.
+
+    Played by :mod:`duel_runner.human_matches` (claimed and kept alive as :mod:`core.work`
+    says); created, fed and read by the website (web/play). Its table is the one web/play
+    created, kept when the model moved here.
+    """
+
+    WAITING = "WAITING"  # created, its sandbox not started yet
+    RUNNING = "RUNNING"  # a worker (or the demo's server) holds the agent's sandbox
+    FINISHED = "FINISHED"
+    ABANDONED = "ABANDONED"  # no move for ARENA_PLAY_IDLE_TIMEOUT, or the human left
+    STATES = [(s, s.lower()) for s in (WAITING, RUNNING, FINISHED, ABANDONED)]
+    ACTIVE_STATES = (WAITING, RUNNING)
+
+    # The results, as run_duel.outcomes (the one module that judges a match) names them.
+    HUMAN_WIN = outcomes.HUMAN_WIN
+    AGENT_WIN = outcomes.AGENT_WIN
+    DRAW = outcomes.DRAW
+    AGENT_ERROR = outcomes.AGENT_ERROR
+    ARENA_ERROR = outcomes.ARENA_ERROR
+    RESULTS = [
+        (HUMAN_WIN, "human won"),
+        (AGENT_WIN, "agent won"),
+        (DRAW, "draw"),
+        (AGENT_ERROR, "agent error"),
+        (ARENA_ERROR, "arena error"),
+    ]
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="human_matches")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="human_matches"
+    )
+    human_first = models.BooleanField(help_text="the human made the first move")
+    rules_version = models.PositiveIntegerField(default=1)
+    state = models.CharField(max_length=20, choices=STATES, default=WAITING)
+    result = models.CharField(max_length=20, choices=RESULTS, blank=True)
+    error_msg = models.TextField(blank=True)
+    # states[0] is the start position, states[i] the one after actions[i - 1]; rewards[i] is
+    # the reward of the mover of actions[i] (who moved follows from human_first).
+    states = models.JSONField(default=list)
+    actions = models.JSONField(default=list)
+    rewards = models.JSONField(default=list)
+    human_score = models.FloatField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    # Who holds the sandbox, and their last sign of life (core.work): finds matches whose
+    # worker died. The heartbeat keeps the column it had before (``updated``).
+    worker = models.CharField(max_length=200, blank=True)
+    claim = models.UUIDField(null=True, blank=True)
+    heartbeat = models.DateTimeField(default=timezone.now, db_column="updated")
+
+    class Meta:
+        db_table = "play_humanmatch"
+        ordering = ["-created"]
+        verbose_name_plural = "human matches"
+        indexes = [models.Index(fields=["state"], name="play_humanmatch_state_idx")]
+
+    def __str__(self) -> str:
+        return f"human match {self.pk}: {self.user} vs {self.revision}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+
+class ApiMove(models.Model):
+    """One move asked for through the API, computed by a worker (duel_runner.moves).
+
+    The row is the move's whole life, shared by every web process: the request that asked
+    for it waits a moment for its outcome, then hands out its address to poll; it counts as
+    in flight (web.api.moves) until a worker wrote its outcome or it expired unstarted. Its
+    table is the one the API created, kept when the model moved here, so that workers need
+    nothing of the website; its token stays the API's.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token = models.ForeignKey("api.ApiToken", on_delete=models.CASCADE, related_name="moves")
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    started = models.DateTimeField(null=True, blank=True, help_text="a worker took it")
+    # {"action": n} or {"kind": "player"|"arena", "error": ..., "log_tail": ...}, written once.
+    outcome = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        db_table = "api_apimove"
+        verbose_name = "API move"
+
+    def __str__(self) -> str:
+        return f"move {self.pk} of revision {self.revision_id}"

@@ -172,7 +172,7 @@ LOGGING = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-# Tasks keep no result (the API's move writes its outcome in its row: web.api.models.ApiMove).
+# Tasks keep no result (the API's move writes its outcome in its row: core.models.ApiMove).
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL or None
 CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_IGNORE_RESULT = True

@@ -237,3 +237,7 @@ def _clean_up_after_dead_workers(**kwargs: Any) -> None:
     removed = remove_orphaned_containers()
     if removed:
         log.warning("removed %s sandbox containers left by dead workers", removed)
+
+
+# The tasks of human matches and API moves, for Celery's autodiscovery (it imports tasks.py).
+from duel_runner import human_matches, moves  # noqa: E402, F401

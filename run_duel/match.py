@@ -11,20 +11,15 @@ from typing import Any
 
 from environments import Game, InvalidActionError
 from run_duel.errors import ArenaError, DuelAborted, PlayerFailure
-from run_duel.outcomes import (
-    DRAW,
-    OTHER_ERROR,
-    PLAYER_1_ERROR,
-    PLAYER_1_WIN,
-    PLAYER_2_ERROR,
-    PLAYER_2_WIN,
-)
+from run_duel.outcomes import OTHER_ERROR, PLAYER_1_ERROR, PLAYER_2_ERROR, match_result
 from run_duel.players import PlayerHandle
 from run_duel.text import cap
 
 # Receives the small dicts of a live duel (see run_duel.duel for their kinds); called on the
 # duel's own thread between two moves, so it must return quickly.
 Observer = Callable[[dict[str, Any]], None]
+# Words a player's failure for the record: (its handle, the failure, " in step() of match 3").
+FailureMessage = Callable[[PlayerHandle, PlayerFailure, str], str]
 
 
 def plain_number(value: float) -> int | float:
@@ -49,11 +44,14 @@ def play_match(
     player_1_starts: bool = True,
     match_number: int = 1,
     on_event: Observer | None = None,
+    failure_message: FailureMessage | None = None,
 ) -> dict[str, Any]:
     """Play one match and return its record (``result``, ``error_msg``, scores, ``states``...).
 
     ``on_event``, if given, receives a ``move`` event after each valid move: ``match``,
     ``player`` (1 or 2), ``action``, ``state`` (the new state, plain JSON) and ``reward``.
+    ``failure_message`` words a player's failure in the record's ``error_msg`` instead of
+    :func:`error_message` (a human match tells the human what the agent did, not its log).
 
     Never raises for what a player does: a player's failure is recorded as that player's
     error, anything else (:class:`ArenaError` or a bug of ours) as ``OTHER_ERROR``; the scores
@@ -110,7 +108,7 @@ def play_match(
     except PlayerFailure as failure:
         guilty_is_player_1 = (acting == 0) == first_is_player_1
         result = PLAYER_1_ERROR if guilty_is_player_1 else PLAYER_2_ERROR
-        error_msg = error_message(
+        error_msg = (failure_message or error_message)(
             handles[acting], failure, f" in {method}() of match {match_number}"
         )
     except DuelAborted:
@@ -123,12 +121,7 @@ def play_match(
     first_score = totals[0] - totals[1]
     player_1_score = first_score if first_is_player_1 else -first_score
     if result is None:
-        if player_1_score > 0:
-            result = PLAYER_1_WIN
-        elif player_1_score < 0:
-            result = PLAYER_2_WIN
-        else:
-            result = DRAW
+        result = match_result(player_1_score)
     return {
         "result": result,
         "error_msg": error_msg,

@@ -9,7 +9,10 @@ The one module that says how a duel is judged (GAMES.md of the 2019 arena, "One 
 - a player's effective wins are its wins plus its opponent's errors, each worth 2 points, and
   a draw is worth 1;
 - a duel with any ``OTHER_ERROR`` is ``ERROR`` (played again later); otherwise the player with
-  more points wins it, then the one with the greater score, else it is a ``DRAW``.
+  more points wins it, then the one with the greater score, else it is a ``DRAW``;
+- a human match (a person against an agent) is one match told from the human's side: the
+  human wins, the agent wins, a draw, the agent's error (the human wins by it) or the arena's;
+  the human's own failure (leaving, no move in time) is no result: the match is abandoned.
 """
 
 from __future__ import annotations
@@ -49,6 +52,16 @@ COUNTER: Mapping[str, str] = {
     OTHER_ERROR: "other_errors",
 }
 
+
+def match_result(player_1_score: float) -> str:
+    """The result of a match nobody failed, from player 1's score (its total minus player 2's)."""
+    if player_1_score > 0:
+        return PLAYER_1_WIN
+    if player_1_score < 0:
+        return PLAYER_2_WIN
+    return DRAW
+
+
 POINTS_PER_WIN = 2
 POINTS_PER_DRAW = 1
 
@@ -72,3 +85,41 @@ def duel_result(tally: Mapping[str, Any]) -> str:
     if tally["player_1_score"] != tally["player_2_score"]:
         return PLAYER_1_WIN if tally["player_1_score"] > tally["player_2_score"] else PLAYER_2_WIN
     return DRAW
+
+
+HUMAN_WIN = "HUMAN_WIN"
+AGENT_WIN = "AGENT_WIN"
+AGENT_ERROR = "AGENT_ERROR"  # the agent crashed, timed out or chose an invalid action
+ARENA_ERROR = "ARENA_ERROR"  # ours (Docker down...): nobody's fault
+HUMAN_RESULTS = (HUMAN_WIN, AGENT_WIN, DRAW, AGENT_ERROR, ARENA_ERROR)
+AGENT = "agent"
+# Whose fault a human match's result is; None when nobody failed.
+HUMAN_FAULT: Mapping[str, str | None] = {
+    HUMAN_WIN: None,
+    AGENT_WIN: None,
+    DRAW: None,
+    AGENT_ERROR: AGENT,
+    ARENA_ERROR: ARENA,
+}
+
+
+def human_result(result: str, human_is_player_1: bool) -> str | None:
+    """A match result told from the human's side; None when the human failed (left the match,
+    or made no move in time): such a match is abandoned, with no result."""
+    if human_is_player_1:
+        human_win, agent_win, human_error, agent_error = (
+            PLAYER_1_WIN, PLAYER_2_WIN, PLAYER_1_ERROR, PLAYER_2_ERROR
+        )  # fmt: skip
+    else:
+        human_win, agent_win, human_error, agent_error = (
+            PLAYER_2_WIN, PLAYER_1_WIN, PLAYER_2_ERROR, PLAYER_1_ERROR
+        )  # fmt: skip
+    told = {
+        human_win: HUMAN_WIN,
+        agent_win: AGENT_WIN,
+        DRAW: DRAW,
+        agent_error: AGENT_ERROR,
+        OTHER_ERROR: ARENA_ERROR,
+        human_error: None,
+    }
+    return told[result]

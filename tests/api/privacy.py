@@ -15,9 +15,17 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver
 
-from core.models import Duel, Environment, Revision, Tournament, TournamentParticipant, User
+from core.models import (
+    ApiMove,
+    Duel,
+    Environment,
+    Revision,
+    Tournament,
+    TournamentParticipant,
+    User,
+)
 from tests.platform import factories
-from web.api.models import ApiMove, ApiToken
+from web.api.models import ApiToken
 
 MARKER = "PRIVATE-MARKER-7f3a"
 TAIL = f"\n--- last lines of player 1's log ---\nTraceback: {MARKER} in my secret code"

@@ -129,9 +129,9 @@ def test_duels_are_sent_with_a_time_limit_from_the_game(redis_broker):
 
 
 def test_moves_and_human_matches_have_a_hard_time_limit_too():
+    from duel_runner.human_matches import run_human_match
+    from duel_runner.moves import compute_move
     from run_duel.duel import match_time_limit
-    from web.api.tasks import compute_move
-    from web.play.tasks import run_human_match
 
     honest_move = match_time_limit("connect-four")
     assert honest_move < compute_move.soft_time_limit < compute_move.time_limit

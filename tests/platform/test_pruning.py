@@ -80,8 +80,8 @@ def exists(docker_client, image_id: str) -> bool:
 def test_prune_images_removes_the_superseded_images_and_keeps_the_needed_ones(
     docker_client, images, settings
 ):
-    from web.api.models import ApiMove, ApiToken
-    from web.play.models import HumanMatch
+    from core.models import ApiMove, HumanMatch
+    from web.api.models import ApiToken
 
     settings.ARENA_SANDBOX = "docker"
     settings.ARENA_REGISTRY = ""

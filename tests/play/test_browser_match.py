@@ -12,11 +12,11 @@ import re
 import pytest
 from django.test import Client
 
+from core.models import HumanMatch
 from tests.browser.plugin import screenshot
 from tests.conftest import wait_for
 from tests.platform import factories
 from tests.play.conftest import validated_minimax
-from web.play.models import HumanMatch
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.services, pytest.mark.slow]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from core.models import HumanMatch
+from duel_runner import inbox
 from tests.conftest import wait_for
 from tests.platform import factories
 from tests.play.conftest import validated_minimax, wait_for_container_gone
 from web.play import backends, rules, services
-from web.play.models import HumanMatch
 
 pytestmark = [pytest.mark.docker, pytest.mark.services, pytest.mark.slow]
 
@@ -27,7 +28,7 @@ def test_without_a_broker_a_thread_holds_the_agent(
         60,
         message="the thread to start the sandbox",
     )
-    assert match.worker and match.pk in backends._inboxes
+    assert match.worker and inbox.held_here(match.pk)
     while match.state == HumanMatch.RUNNING:
         game = rules.replay("tic-tac-toe", match.actions)
         if rules.humans_turn(game, True):
@@ -53,5 +54,5 @@ def test_without_a_broker_a_thread_holds_the_agent(
                 message="the agent's move",
             )
     assert match.state == HumanMatch.FINISHED and match.result == HumanMatch.AGENT_WIN
-    wait_for(lambda: match.pk not in backends._inboxes, 30, message="the thread to end")
+    wait_for(lambda: not inbox.held_here(match.pk), 30, message="the thread to end")
     wait_for(lambda: wait_for_container_gone(docker_client, match.pk), 30, message="release")

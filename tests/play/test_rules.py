@@ -68,9 +68,3 @@ def test_quarto_moves_are_a_square_and_the_piece_given():
 def test_the_result_is_scored_as_a_duel_scores_a_match(rewards, human_first, result, score):
     outcome = rules.outcome(rewards, human_first)
     assert (outcome.result, outcome.human_score) == (result, score)
-
-
-def test_prev_reward_is_the_latest_reward_minus_the_opponents():
-    assert rules.prev_reward([0, 0, 1], 0) == 1
-    assert rules.prev_reward([0, 0, 1], 1) == -1
-    assert rules.prev_reward([], 1) == 0

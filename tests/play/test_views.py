@@ -10,8 +10,8 @@ import json
 import pytest
 from django.urls import reverse
 
+from core.models import HumanMatch
 from tests.platform import factories
-from web.play.models import HumanMatch
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_a_match_whose_holder_went_silent_stops_counting(settings, as_stranger, 
     settings.ARENA_PLAY_IDLE_TIMEOUT = 10
     silent = _match(revision, stranger)
     HumanMatch.objects.filter(pk=silent.pk).update(
-        updated=timezone.now() - timezone.timedelta(hours=1)
+        heartbeat=timezone.now() - timezone.timedelta(hours=1)
     )
     as_stranger.post(_new_url(revision), {"first": "human"})
     silent.refresh_from_db()
@@ -126,7 +126,7 @@ def test_an_illegal_move_is_refused_before_it_reaches_the_agent(
 
 
 def test_a_legal_move_is_handed_to_the_matchs_holder(as_stranger, stranger, revision, redis_broker):
-    from web.play.backends import inbox_key
+    from duel_runner.inbox import inbox_key
 
     match = _match(revision, stranger)
     assert _move(as_stranger, match, 4).json() == {"ok": True}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.models import HumanMatch
 from tests.conftest import wait_for
 from tests.platform import factories
 from tests.play.conftest import validated_minimax, wait_for_container_gone
 from web.play import backends, rules, services
-from web.play.models import HumanMatch
 
 pytestmark = [pytest.mark.docker, pytest.mark.services, pytest.mark.slow]
 

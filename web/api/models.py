@@ -1,10 +1,9 @@
-"""Personal API tokens, and the moves asked for with them."""
+"""Personal API tokens (the moves asked for with them are core.models.ApiMove)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
 
 from django.conf import settings
 from django.db import models
@@ -46,26 +45,3 @@ class ApiToken(models.Model):
         cls.objects.filter(user=user).delete()
         cls.objects.create(user=user, key_hash=hash_token(key), prefix=key[:12])
         return key
-
-
-class ApiMove(models.Model):
-    """One move asked for through the API, computed by a worker (web.api.tasks.compute_move).
-
-    The row is the move's whole life, shared by every web process: the request that asked
-    for it waits a moment for its outcome, then hands out its address to poll; it counts as
-    in flight (web.api.moves) until a worker wrote its outcome or it expired unstarted.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="moves")
-    revision = models.ForeignKey("core.Revision", on_delete=models.CASCADE, related_name="+")
-    created = models.DateTimeField(default=timezone.now, db_index=True)
-    started = models.DateTimeField(null=True, blank=True, help_text="a worker took it")
-    # {"action": n} or {"kind": "player"|"arena", "error": ..., "log_tail": ...}, written once.
-    outcome = models.JSONField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "API move"
-
-    def __str__(self) -> str:
-        return f"move {self.pk} of revision {self.revision_id}"

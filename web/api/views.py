@@ -28,12 +28,20 @@ from rest_framework.settings import api_settings
 
 import environments
 from builder.submission import SubmissionError
-from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
+from core.models import (
+    ApiMove,
+    Competitor,
+    Duel,
+    Environment,
+    Revision,
+    Tournament,
+    TournamentParticipant,
+)
+from duel_runner.moves import compute_move
 from web import access, services
 from web.access import can_see_private, get_duel, get_game, hide_private_log_tails, visible_logs
 from web.api import moves
 from web.api import serializers as s
-from web.api.models import ApiMove
 from web.services import REVISION_LOG_FIELDS
 
 ERROR = OpenApiResponse(
@@ -441,8 +449,6 @@ class MoveView(generics.GenericAPIView):
         },
     )
     def post(self, request: Request, slug: str, name: str) -> Response:
-        from web.api.tasks import compute_move
-
         competitor = access.get_competitor(slug, name)
         given = s.MoveRequestSerializer(data=request.data)
         given.is_valid(raise_exception=True)

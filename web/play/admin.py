@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from web.play.models import HumanMatch
+from core.models import HumanMatch
 
 
 @admin.register(HumanMatch)

@@ -1,5 +1,6 @@
 """The rules side of a human match, without Django: replaying the moves, whose turn it is,
-checking the human's move, and the result. The game itself is ``environments``' fast API."""
+checking the human's move, and the result. The game itself is ``environments``' fast API; the
+results and how a match is scored are :mod:`run_duel.outcomes`'."""
 
 from __future__ import annotations
 
@@ -8,10 +9,20 @@ from dataclasses import dataclass
 
 import environments
 from environments import Game, InvalidActionError
+from run_duel.outcomes import AGENT_WIN, DRAW, HUMAN_WIN, human_result, match_result
 
-HUMAN_WIN = "HUMAN_WIN"
-AGENT_WIN = "AGENT_WIN"
-DRAW = "DRAW"
+__all__ = [
+    "AGENT_WIN",
+    "DRAW",
+    "HUMAN_WIN",
+    "IllegalMove",
+    "Outcome",
+    "check_move",
+    "human_side",
+    "humans_turn",
+    "outcome",
+    "replay",
+]
 
 
 class IllegalMove(ValueError):
@@ -59,7 +70,7 @@ class Outcome:
 
 
 def outcome(rewards: Sequence[float], human_first: bool) -> Outcome:
-    """Who won a finished match, scored as a duel scores its matches (GAMES.md).
+    """Who won a finished match, from its rewards: scored as a duel scores its matches.
 
     The three games alternate strictly (Quarto's automatic last placement ends the game), so
     the mover of the i-th action is i % 2 in the game's numbering.
@@ -69,13 +80,7 @@ def outcome(rewards: Sequence[float], human_first: bool) -> Outcome:
         totals[i % 2] += reward
     side = human_side(human_first)
     score = totals[side] - totals[1 - side]
-    result = HUMAN_WIN if score > 0 else AGENT_WIN if score < 0 else DRAW
+    # The human's score is player 1's of the match, as the worker plays it.
+    result = human_result(match_result(score), human_is_player_1=True)
+    assert result is not None  # nobody failed: a win or a draw
     return Outcome(result, score)
-
-
-def prev_reward(rewards: Sequence[float], side: int) -> float:
-    """What a player's ``step``/``end`` receives: its latest reward minus its opponent's."""
-    latest = [0.0, 0.0]
-    for i, reward in enumerate(rewards):
-        latest[i % 2] = reward
-    return latest[side] - latest[1 - side]

@@ -10,9 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import Competitor, Environment, Revision, User
+from core.models import Competitor, Environment, HumanMatch, Revision, User
 from web.play import backends
-from web.play.models import HumanMatch
 
 # Beyond the idle timeout, how long the holder of a sandbox may stay silent (starting the
 # sandbox, the agent thinking) before its match is taken for abandoned: its process died.
@@ -33,11 +32,14 @@ class PlayingAlready(Exception):
 
 
 def abandon_silent_matches() -> int:
-    """Active matches whose holder died (no sign of life for too long) stop counting."""
+    """Active matches whose holder died (no sign of life for too long) stop counting.
+
+    Their claim goes with them: a holder still alive after all finds the match no longer its
+    own at its next save (core.work), and stops.
+    """
     cutoff = timezone.now() - timedelta(seconds=settings.ARENA_PLAY_IDLE_TIMEOUT) - SILENCE_MARGIN
-    return HumanMatch.objects.filter(state__in=HumanMatch.ACTIVE_STATES, updated__lt=cutoff).update(
-        state=HumanMatch.ABANDONED, finished=timezone.now()
-    )
+    silent = HumanMatch.objects.filter(state__in=HumanMatch.ACTIVE_STATES, heartbeat__lt=cutoff)
+    return silent.update(state=HumanMatch.ABANDONED, finished=timezone.now(), claim=None)
 
 
 def active_matches() -> int:

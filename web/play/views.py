@@ -20,10 +20,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.models import Competitor, Revision, User
+from core.models import Competitor, HumanMatch, Revision, User
 from web.access import get_competitor, get_revision
 from web.play import backends, rules, services
-from web.play.models import HumanMatch
 
 # What the human plays with, by game and by who starts (the renderers' own words).
 MARKS = {

@@ -1,4 +1,9 @@
-"""The API's move, computed by a worker: the web container has no Docker socket."""
+"""The API's move, computed by a worker: the web container has no Docker socket.
+
+The website records the move (web.api.moves, its limits) and sends :func:`compute_move`; the
+worker takes the row, asks the revision's player for start(state, valid_actions) in its
+sandbox, and writes the outcome the website's poll reads.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,11 @@ from celery import shared_task
 from django.utils import timezone
 
 import environments
-from core.models import Revision
+from core.models import ApiMove, Revision
 from core.work import TIME_LIMIT_GRACE
 from duel_runner.sandboxes import open_player
 from run_duel.duel import match_time_limit
 from run_duel.errors import ArenaError, PlayerFailure
-from web.api.models import ApiMove
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +33,10 @@ MOVES_QUEUE = "moves"
 MOVE_TIME_LIMIT = max(match_time_limit(slug) for slug in environments.slugs()) + TIME_LIMIT_GRACE
 
 
-# Not retried, not acknowledged late: a move nobody took in time has expired (the task is
-# sent with ``expires``), and a lost one is asked again by its client, which sees it expire.
+# The name it had in web/api, kept so that its route (core/celery.py) and the tasks queued before
+# an upgrade still find it. Not retried, not acknowledged late: a move nobody took in time has
+# expired (the task is sent with ``expires``), and a lost one is asked again by its client,
+# which sees it expire.
 @shared_task(
     name="web.api.tasks.compute_move",
     acks_late=False,

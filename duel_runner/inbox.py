@@ -1,0 +1,98 @@
+"""The inbox of a human match: the page's messages, on their way to whoever holds the match.
+
+The website sends (:func:`send`, after checking the move); the holder of the agent's sandbox
+waits (:func:`waiter` on a worker, :func:`open_here` in the embedded mode). Two messages:
+``{"ply": n, "action": a}``, the human's move when ``n`` moves were played (so a late
+duplicate click is recognised), and ``{"leave": true}``.
+
+- With a broker (production): a Redis list per match, which the worker holding it waits on
+  with BLPOP; the web and the workers are different processes, often different machines.
+- Without one (the embedded ``make demo``): a thread of the serving process holds the match
+  (:func:`duel_runner.human_matches.start`), fed by a queue of this process.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import queue
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+
+Message = dict[str, Any]
+# Returns the next message for the match, or None when the given seconds passed without one.
+WaitForMessage = Callable[[float], "Message | None"]
+
+
+def embedded() -> bool:
+    """No broker: tasks run in the process that sends them, so matches are held here."""
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER)
+
+
+def inbox_key(match_id: int) -> str:
+    return f"arena:play:{match_id}:inbox"
+
+
+def send(match_id: int, message: Message) -> None:
+    """Hand a message from the page (a move, leaving) to whoever holds the match."""
+    if embedded():
+        inbox = _here.get(match_id)
+        if inbox is not None:
+            inbox.put(message)
+        return
+    client = _redis()
+    key = inbox_key(match_id)
+    client.rpush(key, json.dumps(message))
+    # Never outlive the match by much, whatever happens to its worker.
+    client.expire(key, math.ceil(settings.ARENA_PLAY_IDLE_TIMEOUT) + 60)
+
+
+@functools.cache
+def _redis() -> Any:
+    import redis  # deferred: only a process with a broker ever needs the client
+
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+
+def waiter(match_id: int) -> WaitForMessage:
+    """How a worker waits for the match's next message: on its Redis list."""
+    client, key = _redis(), inbox_key(match_id)
+
+    def wait(timeout: float) -> Message | None:
+        if timeout <= 0:  # BLPOP's 0 would mean "forever"
+            return None
+        popped = client.blpop([key], timeout=timeout)
+        return None if popped is None else json.loads(popped[1])
+
+    return wait
+
+
+# -- the embedded mode: the match is held by a thread of this process -----------------------------
+_here: dict[int, queue.Queue[Message]] = {}
+
+
+def open_here(match_id: int) -> WaitForMessage:
+    """An inbox in this process for the match; how its holder waits on it."""
+    inbox: queue.Queue[Message] = queue.Queue()
+    _here[match_id] = inbox
+
+    def wait(timeout: float) -> Message | None:
+        try:
+            return inbox.get(timeout=timeout) if timeout > 0 else None
+        except queue.Empty:
+            return None
+
+    return wait
+
+
+def close_here(match_id: int) -> None:
+    """The match is over: later messages for it go nowhere."""
+    _here.pop(match_id, None)
+
+
+def held_here(match_id: int) -> bool:
+    """A thread of this process holds the match (embedded mode)."""
+    return match_id in _here
