@@ -800,18 +800,6 @@ def push_image(
         raise ArenaBuildError(str(exc)) from exc
 
 
-def connect_docker() -> Any:
-    """A Docker client that answers, or an :class:`ArenaBuildError` saying why there is none."""
-    import docker
-
-    try:
-        client = docker.from_env()
-        client.ping()
-    except Exception as exc:
-        raise ArenaBuildError(f"the arena could not reach Docker ({exc})") from exc
-    return client
-
-
 def _timeout(settings: BuildSettings, log: str) -> BuildError:
     return BuildError(
         f"the build took longer than {settings.timeout:g} s: install fewer or smaller "
