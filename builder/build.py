@@ -22,10 +22,10 @@ from builder.image import (
     build_player_image,
     push_image,
 )
-from builder.registry import RegistryAuth
 from builder.submission import SubmissionError, ZipLimits, unpack_submission
 from run_duel.docker_sandbox import docker_client
 from run_duel.errors import ArenaError
+from run_duel.images import RegistryAuth
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class BuildOutcome:
     """What became of a build: an image name, or an error of the submission or of the arena."""
 
     image_name: str = ""
-    # The content address workers run (builder.registry.pinned_reference): the registry's
+    # The content address workers run (run_duel.images.pinned_reference): the registry's
     # manifest digest once pushed, else the local image id.
     image_digest: str = ""
     log: str = ""

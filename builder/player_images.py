@@ -26,21 +26,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from builder.registry import (
-    RegistryAuth,
     RevisionFacts,
     in_use_by_containers,
-    pinned_reference,
     prunable_revisions,
     remove_revision_images,
 )
 from core.models import Duel, Revision
-from run_duel.docker_sandbox import docker_client, image_exists
+from run_duel.docker_sandbox import REVISION_LABEL, docker_client, image_exists
+from run_duel.images import RegistryAuth, pinned_reference
 from run_duel.sandboxes import DOCKER, choose_sandbox
 
 log = logging.getLogger(__name__)
 
-# On every sandbox container of a revision's player (duel_runner.sandboxes puts it there).
-REVISION_LABEL = "org.rl-arena.revision"
 # An API move asked for and not answered within this long is over, whatever its row says.
 API_MOVE_HORIZON = timedelta(hours=1)
 

@@ -10,11 +10,16 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from builder.player_images import REVISION_LABEL, registry_auth, run_reference
 from core.models import Revision
 from run_duel import sandboxes
-from run_duel.docker_sandbox import WORKER_LABEL, remove_sandbox_containers, this_process
+from run_duel.docker_sandbox import (
+    REVISION_LABEL,
+    WORKER_LABEL,
+    remove_sandbox_containers,
+    this_process,
+)
 from run_duel.errors import ArenaError
+from run_duel.images import RegistryAuth, pinned_reference
 from run_duel.sandbox import Limits, SandboxedPlayer
 
 __all__ = [
@@ -77,14 +82,16 @@ def player_spec(revision: Revision, label: str, **labels: str) -> sandboxes.Play
         # The field's value, whatever it is: the factory refuses a kind it does not know.
         revision.sandbox,
         # By digest: a tag moved in the registry can never swap another image in.
-        run_reference(revision),
+        pinned_reference(revision.image_name, revision.image_digest, settings.ARENA_REGISTRY),
         label,
         limits,
         labels={REVISION_LABEL: str(revision.pk), **labels},
         docker=sandboxes.DockerOptions(
             socket_root=settings.ARENA_SOCKET_DIR or None,
             pull_missing=bool(settings.ARENA_REGISTRY),
-            pull_auth=registry_auth().config,
+            pull_auth=RegistryAuth(
+                settings.ARENA_REGISTRY_USERNAME, settings.ARENA_REGISTRY_PASSWORD
+            ).config,
         ),
     )
 

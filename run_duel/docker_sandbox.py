@@ -34,6 +34,9 @@ SANDBOX_LABEL = "org.rl-arena.sandbox"  # on every player container, whoever sta
 # The process that started the container (``host:pid``): a container whose process is gone
 # has nobody left to remove it.
 WORKER_LABEL = "org.rl-arena.worker"
+# The server's revision whose player runs in the container: the pruning of player images
+# keeps the images that containers of this host still hold.
+REVISION_LABEL = "org.rl-arena.revision"
 HARNESS_IN_IMAGE = "/opt/arena/harness.py"
 PLAYER_DIR_IN_IMAGE = "/player"
 SOCKET_DIR_IN_CONTAINER = "/run/arena"
