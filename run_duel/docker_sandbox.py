@@ -41,6 +41,9 @@ HARNESS_IN_IMAGE = "/opt/arena/harness.py"
 PLAYER_DIR_IN_IMAGE = "/player"
 SOCKET_DIR_IN_CONTAINER = "/run/arena"
 
+_shared_client: Any = None  # docker_client(shared=True)
+_shared_lock = threading.Lock()
+
 
 def docker_client(*, shared: bool = False) -> Any:
     """A Docker client that answers, or an :class:`ArenaError` saying why there is none.
@@ -63,10 +66,6 @@ def docker_client(*, shared: bool = False) -> Any:
     except Exception as exc:
         raise ArenaError(f"the arena could not reach Docker ({exc})") from exc
     return client
-
-
-_shared_client: Any = None
-_shared_lock = threading.Lock()
 
 
 def docker_available() -> bool:
