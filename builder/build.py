@@ -20,11 +20,12 @@ from builder.image import (
     BuildError,
     BuildSettings,
     build_player_image,
-    connect_docker,
     push_image,
 )
-from builder.registry import RegistryAuth
 from builder.submission import SubmissionError, ZipLimits, unpack_submission
+from run_duel.docker_sandbox import docker_client
+from run_duel.errors import ArenaError
+from run_duel.images import RegistryAuth
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class BuildOutcome:
     """What became of a build: an image name, or an error of the submission or of the arena."""
 
     image_name: str = ""
-    # The content address workers run (builder.registry.pinned_reference): the registry's
+    # The content address workers run (run_duel.images.pinned_reference): the registry's
     # manifest digest once pushed, else the local image id.
     image_digest: str = ""
     log: str = ""
@@ -71,7 +72,7 @@ def build_submission(
         own_client = client is None
         try:
             if own_client:
-                client = connect_docker()
+                client = docker_client()
             built = build_player_image(
                 client,
                 folder,
@@ -83,6 +84,8 @@ def build_submission(
             pushed = push_image(client, tag, on_output, registry_auth) if push else None
         except ArenaBuildError as exc:
             return BuildOutcome(log=notes + exc.log, arena_error=str(exc))
+        except ArenaError as exc:  # no Docker engine answers
+            return BuildOutcome(log=notes, arena_error=str(exc))
         except BuildError as exc:
             return BuildOutcome(log=notes + exc.log, error=str(exc))
         finally:

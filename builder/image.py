@@ -52,9 +52,10 @@ from typing import Any
 
 from builder.dependencies import mentions_torch, resolve_dependencies
 from builder.docker import install_requirements as installer
-from builder.registry import PushedImage, RegistryAuth, RegistryError, push
+from builder.registry import PushedImage, RegistryError, push
 from builder.submission import SubmissionError
 from run_duel.channel import CappedLog
+from run_duel.images import RegistryAuth
 
 DOCKER_DIR = Path(__file__).with_name("docker")
 INSTALL_SCRIPT = DOCKER_DIR / "install_requirements.py"
@@ -791,25 +792,14 @@ def push_image(
 ) -> PushedImage:
     """Push ``tag`` (``registry/repository:tag``) so that workers on other hosts can pull it.
 
-    Returns the push log and the image's digest (:mod:`builder.registry`, which also owns the
-    credentials); a failure is the arena's (:class:`ArenaBuildError`), to be retried.
+    Returns the push log and the image's digest (:mod:`builder.registry`; the credentials are
+    a :class:`run_duel.images.RegistryAuth`); a failure is the arena's
+    (:class:`ArenaBuildError`), to be retried.
     """
     try:
         return push(client, tag, auth, on_output)
     except RegistryError as exc:
         raise ArenaBuildError(str(exc)) from exc
-
-
-def connect_docker() -> Any:
-    """A Docker client that answers, or an :class:`ArenaBuildError` saying why there is none."""
-    import docker
-
-    try:
-        client = docker.from_env()
-        client.ping()
-    except Exception as exc:
-        raise ArenaBuildError(f"the arena could not reach Docker ({exc})") from exc
-    return client
 
 
 def _timeout(settings: BuildSettings, log: str) -> BuildError:

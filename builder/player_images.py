@@ -26,19 +26,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from builder.registry import (
-    RegistryAuth,
     RevisionFacts,
     in_use_by_containers,
-    pinned_reference,
     prunable_revisions,
     remove_revision_images,
 )
 from core.models import Duel, Revision
-from run_duel.docker_sandbox import image_exists
+from run_duel.docker_sandbox import REVISION_LABEL, docker_client, image_exists
+from run_duel.images import RegistryAuth, pinned_reference
+from run_duel.sandboxes import DOCKER, choose_sandbox
 
 log = logging.getLogger(__name__)
 
-REVISION_LABEL = "org.rl-arena.revision"  # on every sandbox container (duel_runner.sandboxes)
 # An API move asked for and not answered within this long is over, whatever its row says.
 API_MOVE_HORIZON = timedelta(hours=1)
 
@@ -84,7 +83,14 @@ def revision_facts() -> dict[int, tuple[RevisionFacts, Revision]]:
     unsettled_images = [Revision.IMAGE_SCHEDULED, Revision.IMAGE_RUNNING]
     unsettled_tests = [Revision.TEST_PENDING, Revision.TEST_SCHEDULED, Revision.TEST_RUNNING]
     revisions = Revision.objects.only(
-        "pk", "competitor_id", "version", "image_state", "test_state", "image_name", "image_digest"
+        "pk",
+        "competitor_id",
+        "version",
+        "image_state",
+        "test_state",
+        "image_name",
+        "sandbox",
+        "image_digest",
     )
     return {
         revision.pk: (
@@ -124,14 +130,12 @@ def prune_player_images(
     ``registry_only``: only list the registry's tags of those revisions (no Docker needed:
     the web container can say it), for the registry's garbage collection.
     """
-    from duel_runner.sandboxes import PROCESS_PREFIX, sandbox_kind
-
     facts = revision_facts()
     in_use = revisions_in_use()
-    uses_docker = not registry_only and sandbox_kind() == "docker"
+    # Only whether this host has a Docker engine to prune: a process revision's folder goes
+    # whatever sandbox the arena runs.
+    uses_docker = not registry_only and choose_sandbox(settings.ARENA_SANDBOX) == DOCKER
     if uses_docker and client is None:
-        from run_duel.docker_sandbox import docker_client
-
         client = docker_client()
     if uses_docker:
         # A sandbox on this host the database does not know of yet (an API move just started).
@@ -149,8 +153,8 @@ def prune_player_images(
             )
         if registry_only:
             continue
-        if revision.image_name.startswith(PROCESS_PREFIX):
-            folder = Path(revision.image_name.removeprefix(PROCESS_PREFIX))
+        if revision.sandbox == Revision.SANDBOX_PROCESS:
+            folder = Path(revision.image_name)
             if folder.exists():
                 report.pruned.append(revision_id)
                 if not dry_run:

@@ -1,21 +1,15 @@
-"""The life of a player image outside its build: pushed, pinned by digest, pruned.
+"""The life of a player image outside its build: pushed, pruned, and the registry's password.
 
-Why digests: a tag (``registry/arena-player:42``) is a name anyone holding push rights can move
-to another image. The builder therefore records the image's content address, and every worker
-runs ``registry/arena-player@sha256:...`` (or, on one host without a registry, the local image
-id ``sha256:...``): Docker checks the content against that address when it pulls, so a moved
-tag can never swap another image in.
-
-Why credentials here and nowhere else: the registry requires HTTP basic auth (htpasswd,
-bcrypt). They are passed with each push and pull (``auth_config``), never written to a Docker
-config file; :func:`htpasswd_line` makes the registry's file from the same settings.
+Why an image is run by its digest, and how the credentials travel, is in
+:mod:`run_duel.images` (:func:`~run_duel.images.pinned_reference`,
+:class:`~run_duel.images.RegistryAuth`): the workers that pull need it as much as the builder
+that pushes. :func:`htpasswd_line` makes the registry's password file from the same settings.
 
 Pruning: :func:`prunable_revisions` is the rule (pure), :func:`remove_revision_images` removes
 a revision's local image without force, so an image a container still uses stays.
 
-No Django here: :mod:`builder.player_images` (settings, the pruning task) and
-:mod:`duel_runner.sandboxes` (the worker, whose DockerPlayer pulls the pinned reference with
-the credentials) call in with their settings.
+No Django here: :mod:`builder.player_images` (settings, the pruning task) calls in with its
+settings.
 """
 
 from __future__ import annotations
@@ -26,25 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from run_duel.errors import ArenaError
+from run_duel.images import DIGEST_PREFIX, RegistryAuth
 
-DIGEST_PREFIX = "sha256:"
 # The compose stack's registry refuses to start with a shorter password (or the example's).
 MIN_PASSWORD_LENGTH = 16
-
-
-@dataclass(frozen=True)
-class RegistryAuth:
-    """The registry's basic-auth credentials; empty when it has none (tests, a LAN)."""
-
-    username: str = ""
-    password: str = ""
-
-    @property
-    def config(self) -> dict[str, str] | None:
-        """Docker's ``auth_config`` for one push or pull, or None without credentials."""
-        if not self.username:
-            return None
-        return {"username": self.username, "password": self.password}
 
 
 @dataclass(frozen=True)
@@ -114,27 +93,6 @@ def _refusal(what: str, error: str) -> str:
             "ARENA_REGISTRY_USERNAME and ARENA_REGISTRY_PASSWORD to the registry's"
         )
     return f"{what} failed: {error.strip()}"
-
-
-def pinned_reference(image_name: str, digest: str, registry: str) -> str:
-    """What a worker runs for a revision built as ``image_name`` with content ``digest``.
-
-    Pushed to ``registry`` (the name starts with it): ``registry/repository@sha256:...``.
-    Built on this host only: the digest is the local image id, which Docker runs as is. A
-    revision built before digests were recorded runs by its tag, as it always did.
-    """
-    if not digest.startswith(DIGEST_PREFIX):
-        return image_name
-    if registry and image_name.startswith(f"{registry}/"):
-        return f"{repository_of(image_name)}@{digest}"
-    return digest
-
-
-def repository_of(image_name: str) -> str:
-    """``host:port/arena-player`` of ``host:port/arena-player:42`` (or ``...@sha256:...``)."""
-    name = image_name.partition("@")[0]
-    colon, slash = name.rfind(":"), name.rfind("/")
-    return name[:colon] if colon > slash else name
 
 
 # --- Pruning ----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # A build error quotes pip and the participant's requirement lines: enough to act on.
 ERROR_CHARS = 4000
-SAVED_FIELDS = ["image_state", "image_name", "image_log", "image_error"]
+SAVED_FIELDS = ["image_state", "image_name", "sandbox", "image_log", "image_error"]
 
 
 def image_tag(revision: Revision) -> str:
@@ -122,7 +122,7 @@ def build_revision(revision_id: int) -> None:
 
 
 def _build(revision: Revision) -> BuildOutcome:
-    from duel_runner.sandboxes import PROCESS_PREFIX, process_folder, sandbox_kind
+    from duel_runner.sandboxes import process_folder, sandbox_kind
 
     with tempfile.TemporaryDirectory(prefix="arena-zip-") as work:
         zip_path = Path(work) / "submission.zip"
@@ -132,13 +132,11 @@ def _build(revision: Revision) -> BuildOutcome:
         except FileNotFoundError:
             message = "the submitted zip is no longer in the arena's storage: submit it again"
             return BuildOutcome(log=f"arena: {message}\n", error=message)
-        if sandbox_kind() == "process":
-            outcome = unpack_for_process(zip_path, process_folder(revision), zip_limits())
-            if outcome.built:
-                outcome = BuildOutcome(
-                    image_name=f"{PROCESS_PREFIX}{outcome.image_name}", log=outcome.log
-                )
-            return outcome
+        if sandbox_kind() == Revision.SANDBOX_PROCESS:
+            # image_name is then the unpacked folder, run as a local process (saved on success).
+            revision.sandbox = Revision.SANDBOX_PROCESS
+            return unpack_for_process(zip_path, process_folder(revision), zip_limits())
+        revision.sandbox = Revision.SANDBOX_DOCKER
         return build_submission(
             zip_path,
             image_tag(revision),

@@ -52,8 +52,8 @@ class CompetitorAdmin(admin.ModelAdmin):
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
     """Revisions, read-only where the workers write: what runs a participant's code (the image,
-    by name and digest: an edited ``process:...`` name would run it without a sandbox), and
-    the build, validation and claim records, which are the arena's word on what happened."""
+    by name and digest, and its sandbox: an edited "process" would run it without isolation),
+    and the build, validation and claim records, which are the arena's word on what happened."""
 
     list_display = ("__str__", "image_state", "test_state", "publish_state", "created", "worker")
     list_filter = ("image_state", "test_state", "publish_state", "competitor__environment")
@@ -65,6 +65,7 @@ class RevisionAdmin(admin.ModelAdmin):
         "zip_file",
         "image_state",
         "image_name",
+        "sandbox",
         "image_digest",
         "image_attempts",
         "image_log",

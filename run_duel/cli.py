@@ -13,17 +13,26 @@ import contextlib
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 import environments
 from builder.image import BuildError, BuildSettings, build_player_image, context_digest
 from builder.submission import SubmissionError, check_upload, unpack_submission
-from run_duel.docker_sandbox import image_exists
+from run_duel.docker_sandbox import docker_client, image_exists
 from run_duel.duel import ERROR, run_duel
 from run_duel.errors import ArenaError
-from run_duel.sandbox import Limits, SandboxedPlayer
+from run_duel.sandbox import Limits
+from run_duel.sandboxes import (
+    AUTO,
+    DOCKER,
+    PROCESS,
+    SANDBOXES,
+    DockerOptions,
+    PlayerSpec,
+    choose_sandbox,
+    open_player,
+)
 
 DEV_IMAGE_REPOSITORY = "arena-dev-player"
 
@@ -50,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--matches", "-n", type=int, help="number of matches (default: the game's duel length)"
     )
     parser.add_argument(
-        "--sandbox", choices=("docker", "process"), help="default: docker when an engine answers"
+        "--sandbox", choices=SANDBOXES, help="default: docker when an engine answers"
     )
     parser.add_argument(
         "--output", "-o", help="write the duel JSON here instead of standard output"
@@ -59,12 +68,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--startup-timeout", type=float, help="seconds to start (default: the game's)"
     )
-    parser.add_argument("--memory", help="memory per player, e.g. 512m (default: the game's)")
+    parser.add_argument(
+        "--memory", type=memory_size, help="memory per player, e.g. 512m (default: the game's)"
+    )
     parser.add_argument(
         "--base-image", default=BuildSettings.base_image, help="player base image (Docker)"
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
+
+
+def memory_size(text: str) -> str:
+    """``--memory``, checked with the arena's one memory-size grammar (as info.yml's)."""
+    try:
+        environments.parse_memory(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,47 +124,45 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> dict[str, Any
         memory=args.memory,
     )
     sandbox = args.sandbox or default_sandbox()
-    players = [
-        stack.enter_context(
-            open_player(spec, f"player {n}", limits, sandbox, stack, args.base_image)
-        )
-        for n, spec in ((1, args.player_1), (2, args.player_2))
+    specs = [
+        player_spec(given, f"player {n}", limits, sandbox, stack, args.base_image)
+        for n, given in ((1, args.player_1), (2, args.player_2))
     ]
+    players = [open_player(spec, stack) for spec in specs]
     progress = None if args.quiet or not sys.stderr.isatty() else ProgressBar(sys.stderr).update
     return run_duel(args.environment, players[0], players[1], args.matches, progress=progress)
 
 
 def default_sandbox() -> str:
-    from run_duel.docker_sandbox import docker_available
-
-    if docker_available():
-        return "docker"
-    print(
-        "warning: no Docker engine answers, so the players run as local processes: "
-        "no network or file-system isolation",
-        file=sys.stderr,
-    )
-    return "process"
+    sandbox = choose_sandbox(AUTO)
+    if sandbox == PROCESS:
+        print(
+            "warning: no Docker engine answers, so the players run as local processes: "
+            "no network or file-system isolation",
+            file=sys.stderr,
+        )
+    return sandbox
 
 
-@contextlib.contextmanager
-def open_player(
-    spec: str,
+def player_spec(
+    given: str,
     label: str,
     limits: Limits,
     sandbox: str,
     stack: contextlib.ExitStack,
     base_image: str = BuildSettings.base_image,
-) -> Iterator[SandboxedPlayer]:
-    """A sandboxed player from a folder, a zip or (Docker) an image name; closed on exit.
+) -> PlayerSpec:
+    """What to open for a player given as a folder, a zip or (Docker) an image name.
 
-    Raises :class:`BadInput` with a one-line reason when ``spec`` is none of these.
+    A zip is unpacked into a temporary folder that ``stack`` removes; a folder becomes its
+    image in the Docker sandbox (built once per content). Raises :class:`BadInput` with a
+    one-line reason when ``given`` is none of these.
     """
-    path = Path(spec)
+    path = Path(given)
     folder: Path | None = None
     if path.is_dir():
         if not (path / "player.py").is_file():
-            raise BadInput(f"{label}: {spec} holds no player.py")
+            raise BadInput(f"{label}: {given} holds no player.py")
         folder = path
     elif path.is_file():
         target = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="arena-zip-")))
@@ -154,26 +172,18 @@ def open_player(
             folder = unpack_submission(path, target)
         except SubmissionError as exc:
             raise BadInput(f"{label}: {exc}") from exc
-    elif sandbox == "process":
-        raise BadInput(f"{label}: {spec} is neither a folder holding player.py nor a zip")
+    elif sandbox == PROCESS:
+        raise BadInput(f"{label}: {given} is neither a folder holding player.py nor a zip")
 
-    if sandbox == "process":
-        from run_duel.process_sandbox import ProcessPlayer
-
+    if sandbox == PROCESS:
         assert folder is not None
-        player: SandboxedPlayer = ProcessPlayer(folder, label, limits)
-    else:
-        from run_duel.docker_sandbox import DockerPlayer, docker_client
-
-        client = docker_client()
-        image = _dev_image(client, folder, label, base_image) if folder is not None else spec
-        if folder is None and not image_exists(client, image):
-            raise BadInput(f"{label}: {spec} is neither a folder, a zip, nor a Docker image here")
-        player = DockerPlayer(image, label, limits, client=client)
-    try:
-        yield player
-    finally:
-        player.close()
+        return PlayerSpec(PROCESS, folder, label, limits)
+    client = docker_client()
+    stack.callback(client.close)
+    image = _dev_image(client, folder, label, base_image) if folder is not None else given
+    if folder is None and not image_exists(client, image):
+        raise BadInput(f"{label}: {given} is neither a folder, a zip, nor a Docker image here")
+    return PlayerSpec(DOCKER, image, label, limits, docker=DockerOptions(client=client))
 
 
 def _dev_image(client: Any, folder: Path, label: str, base_image: str) -> str:

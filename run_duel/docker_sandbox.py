@@ -22,6 +22,7 @@ import select
 import shutil
 import socket
 import tempfile
+import threading
 import time
 from typing import Any
 
@@ -29,21 +30,41 @@ from run_duel.channel import Channel, ChannelTimeout
 from run_duel.errors import ArenaError, StartupFailure
 from run_duel.sandbox import Limits, SandboxedPlayer
 
-SANDBOX_LABEL = "org.rl-arena.sandbox"
+SANDBOX_LABEL = "org.rl-arena.sandbox"  # on every player container, whoever started it
+# The process that started the container (``host:pid``): a container whose process is gone
+# has nobody left to remove it.
+WORKER_LABEL = "org.rl-arena.worker"
+# The server's revision whose player runs in the container: the pruning of player images
+# keeps the images that containers of this host still hold.
+REVISION_LABEL = "org.rl-arena.revision"
 HARNESS_IN_IMAGE = "/opt/arena/harness.py"
 PLAYER_DIR_IN_IMAGE = "/player"
 SOCKET_DIR_IN_CONTAINER = "/run/arena"
 
+_shared_client: Any = None  # docker_client(shared=True)
+_shared_lock = threading.Lock()
 
-def docker_client() -> Any:
-    """A Docker client, or an :class:`ArenaError` saying why there is none."""
-    import docker
+
+def docker_client(*, shared: bool = False) -> Any:
+    """A Docker client that answers, or an :class:`ArenaError` saying why there is none.
+
+    The one way the arena reaches Docker: the dev kit, the workers' sandboxes, the builder and
+    the clean-up all come here. ``shared``: this process's one client, made at the first call
+    and kept (a worker opens players all day; a client each would cost a connection pool each).
+    """
+    global _shared_client
+    if shared:
+        with _shared_lock:
+            if _shared_client is None:
+                _shared_client = docker_client()
+            return _shared_client
+    import docker  # deferred: the process sandbox and the unit tests never need the SDK
 
     try:
         client = docker.from_env()
         client.ping()
     except Exception as exc:
-        raise ArenaError(f"no Docker engine answers ({exc})") from exc
+        raise ArenaError(f"the arena could not reach Docker ({exc})") from exc
     return client
 
 
@@ -53,6 +74,12 @@ def docker_available() -> bool:
     except ArenaError:
         return False
     return True
+
+
+def this_process() -> str:
+    """``host:pid``, the owner a container's :data:`WORKER_LABEL` names: what tells the
+    containers of a live process from those of a dead one (:func:`remove_sandbox_containers`)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class DockerPlayer(SandboxedPlayer):
@@ -72,7 +99,7 @@ class DockerPlayer(SandboxedPlayer):
         self.image = image
         self._client = client
         self._socket_root = socket_root or os.environ.get("ARENA_SOCKET_DIR") or None
-        self._labels = {SANDBOX_LABEL: "player", **(labels or {})}
+        self._labels = {SANDBOX_LABEL: "player", WORKER_LABEL: this_process(), **(labels or {})}
         # With a registry, a worker pulls a player image it has not seen yet.
         self._pull_missing = pull_missing
         self._pull_auth = pull_auth  # the registry's credentials, for this pull only
@@ -251,13 +278,35 @@ def image_exists(client: Any, image: str) -> bool:
     return True
 
 
-def remove_leftover_containers(client: Any = None) -> int:
-    """Remove the sandbox containers a dead process left behind (they carry our label).
+def remove_sandbox_containers(client: Any = None, *, owner: str | None = None) -> int:
+    """Remove the sandbox containers nobody else will remove; return how many went.
 
-    Only for a moment when no duel runs on this Docker engine (start-up, tests).
+    With ``owner`` (a process's :func:`this_process`): that process's containers, for a process
+    that stops while threads of its own still run sandboxes (daemon threads end without their
+    clean-up). Without: the orphans of this host, the containers of processes that are gone (a
+    worker killed in the middle of a duel cannot remove its own). A container of another host,
+    or of a live process, is never touched: it may be playing.
     """
-    client = client or docker_client()
-    leftovers = client.containers.list(all=True, filters={"label": SANDBOX_LABEL})
-    for container in leftovers:
-        container.remove(force=True)
-    return len(leftovers)
+    client = client or docker_client(shared=True)
+    labels = [SANDBOX_LABEL] if owner is None else [SANDBOX_LABEL, f"{WORKER_LABEL}={owner}"]
+    host = socket.gethostname()
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": labels}):
+        if owner is None:
+            owner_host, _, pid = container.labels.get(WORKER_LABEL, "").rpartition(":")
+            if owner_host != host or not pid.isdigit() or _alive(int(pid)):
+                continue
+        with contextlib.suppress(Exception):  # already gone, or being removed by its owner
+            container.remove(force=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under another user
+        return True
+    return True

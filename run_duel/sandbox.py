@@ -38,7 +38,7 @@ class Limits:
 
     startup_timeout: float = 60.0
     move_timeout: float = 10.0
-    memory: str = "4g"
+    memory: str = "4g"  # a size in Docker's grammar (environments.parse_memory)
     cpus: float = 1.0
     pids: int = 64
     tmpfs: str = "64m"
@@ -59,16 +59,9 @@ class Limits:
 
     @property
     def memory_bytes(self) -> int:
-        return parse_size(self.memory)
-
-
-def parse_size(text: str) -> int:
-    """Docker-style sizes: "512m", "4g", "1048576"."""
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-    text = text.strip().lower().removesuffix("b")
-    if text and text[-1] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(text)
+        # The arena's one memory-size grammar (Docker's): the games' info.yml, the dev kit's
+        # --memory and these limits all read sizes with it.
+        return environments.parse_memory(self.memory)
 
 
 def _seconds(value: float) -> str:

@@ -50,6 +50,7 @@ def test_it_builds_a_submitted_player(
 
     assert revision.image_state == Revision.IMAGE_COMPLETED, revision.image_error
     assert revision.image_name == f"{TEST_REPOSITORY}:{revision.pk}"
+    assert revision.sandbox == Revision.SANDBOX_DOCKER
     assert revision.image_error == ""
     assert revision.test_state == Revision.TEST_SCHEDULED
     assert revision.claim is None
@@ -289,7 +290,8 @@ def test_it_unpacks_the_player_for_the_process_sandbox(process_sandbox):
 
     assert revision.image_state == Revision.IMAGE_COMPLETED, revision.image_error
     folder = process_folder(revision)
-    assert revision.image_name == f"process:{folder}"
+    assert revision.sandbox == Revision.SANDBOX_PROCESS
+    assert revision.image_name == str(folder)
     assert (folder / "player.py").read_text() == RANDOM_PLAYER
     assert "arena: the dependencies are not installed: players run as local processes" in (
         revision.image_log

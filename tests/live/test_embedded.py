@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from core.models import Duel
+from core.models import Duel, Revision
 from tests.conftest import EXAMPLE_PLAYERS
 from tests.live.test_live_views import _events, _read
 from tests.platform import factories
@@ -26,9 +26,9 @@ def embedded(settings):
 def test_a_duel_run_in_this_process_is_watched_from_its_memory(transactional_db, embedded):
     from duel_runner.tasks import run_duel_task
 
-    image = f"process:{EXAMPLE_PLAYERS / 'random'}"
-    one = factories.valid_revision(image_name=image)
-    two = factories.valid_revision(image_name=image)
+    folder = str(EXAMPLE_PLAYERS / "random")
+    one = factories.valid_revision(image_name=folder, sandbox=Revision.SANDBOX_PROCESS)
+    two = factories.valid_revision(image_name=folder, sandbox=Revision.SANDBOX_PROCESS)
     duel = Duel.objects.create(
         environment=one.competitor.environment,
         revision_1=one,

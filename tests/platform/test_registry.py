@@ -28,11 +28,12 @@ import requests
 
 from builder.build import build_submission
 from builder.image import ArenaBuildError, BuildSettings, push_image
-from builder.registry import RegistryAuth, htpasswd_line, pinned_reference
+from builder.registry import htpasswd_line
 from core.management.commands.arena_demo import zip_folder
 from run_duel import Limits
 from run_duel.docker_sandbox import DockerPlayer
 from run_duel.errors import ArenaError
+from run_duel.images import RegistryAuth, pinned_reference
 from tests.conftest import BASE_IMAGE, EXAMPLE_PLAYERS, ROOT, _docker_required
 from tests.platform import factories
 

@@ -8,7 +8,6 @@ import shutil
 import pytest
 
 from core.models import Revision
-from duel_runner.sandboxes import PROCESS_PREFIX
 from duel_runner.tasks import validate_revision
 from tests.builder.conftest import queued_tasks
 from tests.conftest import EXAMPLE_PLAYERS
@@ -25,7 +24,9 @@ def process_sandbox_allowed(settings):
 
 def _validate(folder, redis_broker, capture) -> tuple[Revision, list]:
     revision = factories.valid_revision(
-        test_state=Revision.TEST_SCHEDULED, image_name=f"{PROCESS_PREFIX}{folder}"
+        test_state=Revision.TEST_SCHEDULED,
+        image_name=str(folder),
+        sandbox=Revision.SANDBOX_PROCESS,
     )
     with capture(execute=True):
         validate_revision.apply(args=[revision.pk])

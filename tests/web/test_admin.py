@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import Revision
-from duel_runner.sandboxes import PROCESS_PREFIX, open_player
+from duel_runner.sandboxes import open_player
 from run_duel.errors import ArenaError
 from tests.conftest import EXAMPLE_PLAYERS
 from tests.platform import factories
@@ -28,6 +28,7 @@ def test_the_admin_shows_the_image_fields_read_only():
     address = reverse("admin:core_revision_change", args=[revision.pk])
     page = client.get(address).content.decode()
     assert 'name="image_name"' not in page and 'name="image_digest"' not in page
+    assert 'name="sandbox"' not in page
     assert "arena-player:1" in page  # shown, not editable
     form = {
         "created_0": revision.created.strftime("%Y-%m-%d"),
@@ -37,16 +38,25 @@ def test_the_admin_shows_the_image_fields_read_only():
         "publish_error": "",
     }
     response = client.post(
-        address, {**form, "image_name": f"{PROCESS_PREFIX}/tmp/evil", "image_digest": ""}
+        address,
+        {
+            **form,
+            "image_name": "/tmp/evil",
+            "sandbox": Revision.SANDBOX_PROCESS,
+            "image_digest": "",
+        },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     revision.refresh_from_db()
     assert revision.image_name == "arena-player:1"
+    assert revision.sandbox == Revision.SANDBOX_DOCKER
     assert revision.image_digest == "sha256:" + "a" * 64
 
 
 def test_a_process_revision_is_refused_unless_the_arena_allows_it(settings):
-    revision = factories.valid_revision(image_name=f"{PROCESS_PREFIX}{EXAMPLE_PLAYERS / 'dummy'}")
+    revision = factories.valid_revision(
+        image_name=str(EXAMPLE_PLAYERS / "dummy"), sandbox=Revision.SANDBOX_PROCESS
+    )
     revision = Revision.objects.select_related("competitor__environment").get(pk=revision.pk)
     settings.ARENA_ALLOW_PROCESS_SANDBOX = False
     with contextlib.ExitStack() as stack, pytest.raises(ArenaError, match="does not allow"):
