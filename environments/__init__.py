@@ -17,7 +17,7 @@ from __future__ import annotations
 from .base import Game, as_action
 from .environment import Environment
 from .errors import GameInfoError, InvalidActionError, UnknownEnvironmentError
-from .info import GameInfo, parse_memory
+from .info import GameInfo, PlayInfo, parse_memory
 from .registry import game_class, info, load, new_game, slugs
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "GameInfo",
     "GameInfoError",
     "InvalidActionError",
+    "PlayInfo",
     "UnknownEnvironmentError",
     "as_action",
     "game_class",
