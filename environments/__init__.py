@@ -18,7 +18,15 @@ from .base import Game, as_action
 from .environment import Environment
 from .errors import GameInfoError, InvalidActionError, UnknownEnvironmentError
 from .info import GameInfo, PlayInfo, parse_memory
-from .registry import game_class, info, load, new_game, slugs
+from .registry import (
+    game_class,
+    info,
+    load,
+    new_game,
+    register_folder,
+    slugs,
+    unregister_folder,
+)
 
 __all__ = [
     "Environment",
@@ -34,5 +42,7 @@ __all__ = [
     "load",
     "new_game",
     "parse_memory",
+    "register_folder",
     "slugs",
+    "unregister_folder",
 ]
