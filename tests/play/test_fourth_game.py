@@ -176,3 +176,27 @@ def test_its_folder_is_all_it_has():
         "info.yml",
         "static",
     ]
+
+
+def test_the_pages_that_draw_boards_know_no_game():
+    # The shipped games are no more special to them than the fourth one.
+    names = [
+        *environments.slugs(),
+        *(environments.info(slug).name for slug in environments.slugs()),
+        "arena-ttt",
+        "arena-c4",
+        "arena-quarto",
+    ]
+    pattern = re.compile("|".join(re.escape(name) for name in names), re.IGNORECASE)
+    files = [
+        *(ROOT / "web" / "play" / "static").rglob("*.*"),
+        *(ROOT / "web" / "play" / "templates").rglob("*.html"),
+        ROOT / "web" / "play" / "views.py",
+        *(ROOT / "web" / "static" / "web" / name for name in ("replay.js", "live.js", "poll.js")),
+    ]
+    found = {
+        str(path.relative_to(ROOT)): match.group(0)
+        for path in files
+        if (match := pattern.search(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
