@@ -11,7 +11,7 @@ from core.models import Environment
 FIELDS = tuple(
     field.name
     for field in dataclasses.fields(environments.GameInfo)
-    if field.name not in ("slug", "static_dir")
+    if field.name not in ("slug", "static_dir", "play")
 )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import environments
 from core.env import (
     env_bool,
     env_choice,
@@ -125,9 +124,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env_path("ARENA_STATIC_ROOT", VAR_DIR / "static")
 assert STATIC_ROOT is not None
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks there even when empty
-# Each game's renderer and images, under /static/games/<slug>/.
-STATICFILES_DIRS = [
-    (f"games/{slug}", str(environments.info(slug).static_dir)) for slug in environments.slugs()
+# Each game's renderer and images, under /static/games/<slug>/ (asked of the registry).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "web.game_static.GameStaticFinder",
 ]
 # Serve straight from the source folders unless collectstatic ran (the app image runs it).
 WHITENOISE_USE_FINDERS = env_bool("ARENA_STATIC_FROM_SOURCES", True)

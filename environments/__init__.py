@@ -17,8 +17,16 @@ from __future__ import annotations
 from .base import Game, as_action
 from .environment import Environment
 from .errors import GameInfoError, InvalidActionError, UnknownEnvironmentError
-from .info import GameInfo, parse_memory
-from .registry import game_class, info, load, new_game, slugs
+from .info import GameInfo, PlayInfo, parse_memory
+from .registry import (
+    game_class,
+    info,
+    load,
+    new_game,
+    register_folder,
+    slugs,
+    unregister_folder,
+)
 
 __all__ = [
     "Environment",
@@ -26,6 +34,7 @@ __all__ = [
     "GameInfo",
     "GameInfoError",
     "InvalidActionError",
+    "PlayInfo",
     "UnknownEnvironmentError",
     "as_action",
     "game_class",
@@ -33,5 +42,7 @@ __all__ = [
     "load",
     "new_game",
     "parse_memory",
+    "register_folder",
     "slugs",
+    "unregister_folder",
 ]

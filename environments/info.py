@@ -11,13 +11,28 @@ import yaml
 
 from .errors import GameInfoError
 
-__all__ = ["GameInfo", "load_info", "parse_memory"]
+__all__ = ["GameInfo", "PlayInfo", "load_info", "parse_memory"]
 
 STATE_DTYPES = ("float64", "int64")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Docker's --memory syntax: a positive integer with an optional b/k/m/g unit.
 _MEMORY = re.compile(r"([1-9][0-9]*)([bkmg]?)", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+@dataclass(frozen=True)
+class PlayInfo:
+    """How a person plays the game in the browser: the ``play`` section of ``info.yml``.
+
+    The play page shows these words as they are; the clicks themselves are the
+    renderer's (``static/render.js``, its interactive mode).
+    """
+
+    #: One or two sentences: how a move is made with the mouse ("Click an empty cell.").
+    how_to_move: str
+    #: What the first and the second mover play with, in the renderer's words
+    #: (("X", "O")); None when both play with the same pieces (Quarto).
+    marks: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,8 @@ class GameInfo:
     state_dtype: str
     #: Folder of the browser files (render.js, style.css).
     static_dir: Path
+    #: How a person plays it on the play page.
+    play: PlayInfo
 
     @property
     def memory_bytes(self) -> int:
@@ -100,7 +117,34 @@ _FIELDS = (
     "startup_timeout",
     "move_timeout",
     "state_dtype",
+    "play",
 )
+_PLAY_FIELDS = ("how_to_move", "marks")
+
+
+def _play(data: dict[str, Any], path: Path) -> PlayInfo:
+    section = _field(data, path, "play")
+    if not isinstance(section, dict):
+        raise _bad(path, "play", section, "a mapping with how_to_move (and marks)")
+    unknown = sorted(str(key) for key in section if key not in _PLAY_FIELDS)
+    if unknown:
+        raise GameInfoError(
+            f"{path}: unknown field 'play.{unknown[0]}' (known: {', '.join(_PLAY_FIELDS)})"
+        )
+    how_to_move = section.get("how_to_move")
+    if not isinstance(how_to_move, str) or not how_to_move.strip():
+        raise _bad(path, "play.how_to_move", how_to_move, "a non-empty string")
+    marks = section.get("marks")
+    if marks is not None:
+        # Two names, the first mover's then the second's: "You play X." on the page.
+        if not (
+            isinstance(marks, list)
+            and len(marks) == 2
+            and all(isinstance(mark, str) and mark.strip() for mark in marks)
+        ):
+            raise _bad(path, "play.marks", marks, "two non-empty strings (first mover, second)")
+        marks = (marks[0].strip(), marks[1].strip())
+    return PlayInfo(how_to_move=" ".join(how_to_move.split()), marks=marks)
 
 
 def load_info(path: Path) -> GameInfo:
@@ -158,4 +202,5 @@ def load_info(path: Path) -> GameInfo:
         move_timeout=_positive_number(data, path, "move_timeout"),
         state_dtype=state_dtype,
         static_dir=static_dir,
+        play=_play(data, path),
     )

@@ -16,7 +16,7 @@ from environments import (
     UnknownEnvironmentError,
     registry,
 )
-from environments.info import load_info, parse_memory
+from environments.info import PlayInfo, load_info, parse_memory
 
 SLUGS = environments.slugs()
 EXPECTED = {
@@ -49,6 +49,8 @@ def test_info_fields_are_valid(slug: str) -> None:
     assert info.startup_timeout > 0 and info.move_timeout > 0
     assert info.state_dtype in ("float64", "int64")
     assert info.static_dir.is_dir()
+    assert info.play.how_to_move.strip()
+    assert info.play.marks is None or len(info.play.marks) == 2
     with pytest.raises(AttributeError):
         info.slug = "other"  # type: ignore[misc]  # frozen
 
@@ -117,6 +119,7 @@ def _info_yml(**changes: object) -> str:
         "startup_timeout": 60,
         "move_timeout": 10,
         "state_dtype": "float64",
+        "play": "{how_to_move: Click an empty point., marks: [Black, White]}",
         "description": "'# Gomoku'",
     }
     fields.update(changes)
@@ -134,6 +137,9 @@ def test_load_info_valid(tmp_path: Path) -> None:
     info = load_info(_write(tmp_path, _info_yml(cpus=0.5, memory="512m")))
     assert info.slug == "gomoku" and info.cpus == 0.5 and info.memory_bytes == 512 * 1024**2
     assert info.static_dir == tmp_path / "gomoku" / "static"
+    assert info.play == PlayInfo(how_to_move="Click an empty point.", marks=("Black", "White"))
+    same_pieces = load_info(_write(tmp_path, _info_yml(play="{how_to_move: Click a piece.}")))
+    assert same_pieces.play == PlayInfo(how_to_move="Click a piece.", marks=None)
 
 
 @pytest.mark.parametrize(
@@ -157,6 +163,14 @@ def test_load_info_valid(tmp_path: Path) -> None:
         ({"slug": "Gomoku"}, "slug"),
         ({"slug": "renju"}, "slug"),  # does not match its folder
         ({"colour": "red"}, "colour"),  # unknown field: probably a typo
+        ({"play": None}, "play"),
+        ({"play": "Click."}, "play"),
+        ({"play": "{marks: [X, O]}"}, "play.how_to_move"),
+        ({"play": "{how_to_move: ' '}"}, "play.how_to_move"),
+        ({"play": "{how_to_move: Click., marks: [X]}"}, "play.marks"),
+        ({"play": "{how_to_move: Click., marks: [X, '']}"}, "play.marks"),
+        ({"play": "{how_to_move: Click., marks: [X, no]}"}, "play.marks"),  # YAML false
+        ({"play": "{how_to_move: Click., hint: Go}"}, "play.hint"),
     ],
 )
 def test_load_info_names_file_and_field(tmp_path: Path, changes: dict, field: str) -> None:

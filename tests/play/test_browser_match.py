@@ -70,7 +70,7 @@ def test_a_human_plays_a_whole_match_against_minimax_in_the_browser(
         if moves == 1:
             screenshot(page, "play-02-your-turn")
         # The first empty cell: minimax punishes such a human.
-        page.locator("#board rect.play-hit").first.click()
+        page.locator("#board rect.arena-hit").first.click()
         moves += 1
     screenshot(page, "play-03-result")
     result = page.locator("#play-result").inner_text()
@@ -130,11 +130,11 @@ def test_connect_four_columns_and_quarto_square_then_piece_are_clicked(
         _wait_for_my_turn(page, match)
         assert "Your turn" in page.locator("#play-status").inner_text()
         if game == "connect-four":
-            column = page.locator("#board rect.play-hit").nth(3)
+            column = page.locator("#board rect.arena-hit").nth(3)
             expected.append(int(column.get_attribute("data-action")))
             column.click()
         else:
-            square = page.locator("#board rect.play-hit[data-square]").first
+            square = page.locator("#board rect.arena-hit[data-square]").first
             chosen = int(square.get_attribute("data-square"))
             square.click()
             hint = page.locator("#play-hint")
@@ -142,7 +142,7 @@ def test_connect_four_columns_and_quarto_square_then_piece_are_clicked(
             assert "piece you give" in hint.inner_text()
             if move == 0:
                 screenshot(page, f"play-{game}-choose-piece")
-            piece = page.locator("#board rect.play-hit[data-piece]").last
+            piece = page.locator("#board rect.arena-hit[data-piece]").last
             assert int(piece.get_attribute("data-action")) // 16 == chosen
             expected.append(int(piece.get_attribute("data-action")))
             piece.click()

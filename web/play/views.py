@@ -20,20 +20,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+import environments
 from core.models import Competitor, HumanMatch, Revision, User
 from web.access import get_competitor, get_revision
 from web.play import backends, rules, services
-
-# What the human plays with, by game and by who starts (the renderers' own words).
-MARKS = {
-    "tic-tac-toe": ("X", "O"),
-    "connect-four": ("Red", "Yellow"),
-}
-HOW_TO_MOVE = {
-    "tic-tac-toe": "Click an empty cell.",
-    "connect-four": "Click a column to drop your disc.",
-    "quarto": "Click an empty square to place your piece, then click the piece you give the agent.",
-}
 
 
 def may_download_human_matches(user: User | Any, competitor: Competitor) -> bool:
@@ -89,7 +79,7 @@ def new_match(request: HttpRequest, slug: str, name: str, version: int) -> HttpR
             "revision": revision,
             "competitor": revision.competitor,
             "game": revision.competitor.environment,
-            "how_to_move": HOW_TO_MOVE.get(slug, ""),
+            "how_to_move": environments.info(slug).play.how_to_move,
         },
     )
 
@@ -115,7 +105,7 @@ def match_page(request: HttpRequest, pk: int) -> HttpResponse:
             "competitor": revision.competitor,
             "game": game,
             "config": config,
-            "how_to_move": HOW_TO_MOVE.get(game.slug, ""),
+            "how_to_move": environments.info(game.slug).play.how_to_move,
             "renderer": f"games/{game.slug}/render.js",
             "renderer_css": f"games/{game.slug}/style.css",
         },
@@ -133,8 +123,9 @@ def _status(match: HumanMatch) -> dict[str, Any]:
         "result": match.result or None,
         "message": "",
     }
-    marks = MARKS.get(slug)
-    you = ("You play " + marks[0 if match.human_first else 1] + ". ") if marks else ""
+    # The game's own words for the human's side and for a move (its info.yml).
+    play = environments.info(slug).play
+    you = f"You play {play.marks[0 if match.human_first else 1]}. " if play.marks else ""
     if match.state == HumanMatch.WAITING or (match.is_active and not match.states):
         payload["message"] = "Starting the agent's sandbox…"
     elif match.state == HumanMatch.RUNNING:
@@ -142,7 +133,7 @@ def _status(match: HumanMatch) -> dict[str, Any]:
         if rules.humans_turn(game, match.human_first):
             payload["turn"] = "human"
             payload["valid_actions"] = list(game.legal_actions())
-            payload["message"] = f"Your turn. {you}{HOW_TO_MOVE.get(slug, '')}"
+            payload["message"] = f"Your turn. {you}{play.how_to_move}"
         else:
             payload["turn"] = "agent"
             payload["message"] = "The agent is thinking…"

@@ -4,6 +4,10 @@
  * numbers documented in environment.py: cell 7 * row + col, row 0 at the top)
  * into `element` as an SVG board: red discs for the first mover (1), yellow
  * for the second (-1), the winning four outlined. Plain browser script.
+ *
+ * Interactive mode, ArenaRender["connect-four"](state, element, input) with
+ * input = {actions, play, hint}: each column of `actions` is also a button that
+ * calls input.play(column).
  */
 (function () {
   "use strict";
@@ -16,6 +20,21 @@
     Object.keys(attrs).forEach(function (key) { node.setAttribute(key, attrs[key]); });
     if (parent) { parent.appendChild(node); }
     return node;
+  }
+
+  /* Interactive mode: a clickable area over the board, reachable with the keyboard too
+   * (Enter or Space). `data` becomes its data-* attributes. */
+  function hitArea(root, box, label, data, choose) {
+    var rect = svg("rect", {
+      "class": "arena-hit", x: box[0], y: box[1], width: box[2], height: box[3],
+      role: "button", tabindex: 0, "aria-label": label
+    }, root);
+    Object.keys(data).forEach(function (key) { rect.setAttribute("data-" + key, data[key]); });
+    rect.addEventListener("click", choose);
+    rect.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); choose(); }
+    });
+    return rect;
   }
 
   function winningCells(board) {
@@ -37,7 +56,7 @@
     return [];
   }
 
-  function render(state, element) {
+  function render(state, element, input) {
     var board = Array.prototype.slice.call(state, 0, 42).map(Number);
     var toMove = Number(state[42]);
     var win = winningCells(board);
@@ -58,6 +77,13 @@
         cx: (cell % COLS) * CELL + CELL / 2, cy: Math.floor(cell / COLS) * CELL + CELL / 2
       }, root);
     });
+    if (input && input.actions && input.actions.length) {
+      root.setAttribute("role", "group");
+      input.actions.forEach(function (column) {
+        hitArea(root, [column * CELL, 0, CELL, ROWS * CELL], "Column " + (column + 1),
+          { action: column }, function () { input.play(column); });
+      });
+    }
 
     var figure = document.createElement("figure");
     figure.className = "arena-c4-figure";

@@ -6,6 +6,13 @@
  * to place and the pieces still available. A piece id's bits are its
  * attributes: 1 tall (drawn large) / short (small), 2 dark / light,
  * 4 square / round, 8 hollow (a hole on top) / solid. Plain browser script.
+ *
+ * Interactive mode, ArenaRender["quarto"](state, element, input) with
+ * input = {actions, play, hint}: an action (16 * square + piece) takes two
+ * clicks. The empty squares of `actions` are buttons; clicking one marks it,
+ * says through input.hint what comes next and makes buttons of the pieces
+ * (under "Available") that may be given after placing there. Clicking a piece
+ * calls input.play(16 * square + piece); another square changes the choice.
  */
 (function () {
   "use strict";
@@ -47,6 +54,21 @@
     return g;
   }
 
+  /* Interactive mode: a clickable area over the board, reachable with the keyboard too
+   * (Enter or Space). `data` becomes its data-* attributes. */
+  function hitArea(root, box, label, data, choose) {
+    var rect = svg("rect", {
+      "class": "arena-hit", x: box[0], y: box[1], width: box[2], height: box[3],
+      role: "button", tabindex: 0, "aria-label": label
+    }, root);
+    Object.keys(data).forEach(function (key) { rect.setAttribute("data-" + key, data[key]); });
+    rect.addEventListener("click", choose);
+    rect.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); choose(); }
+    });
+    return rect;
+  }
+
   function winningLines(board) {
     return LINES.filter(function (line) {
       var p = line.map(function (i) { return board[i]; });
@@ -55,7 +77,48 @@
     });
   }
 
-  function render(state, element) {
+  /* The buttons of the interactive mode over `root`: the squares, and once `square` is
+   * chosen the pieces that may be given (laid over the "Available" ones, `available` in the
+   * order they are drawn). */
+  function addInput(root, state, element, input, square, available, side, small) {
+    var squares = {};
+    input.actions.forEach(function (action) { squares[Math.floor(action / 16)] = true; });
+    Object.keys(squares).map(Number).forEach(function (pos) {
+      if (pos === square) { return; }
+      var label = "Square row " + (Math.floor(pos / 4) + 1) + ", column " + (pos % 4 + 1);
+      hitArea(root, [(pos % 4) * CELL + 5, Math.floor(pos / 4) * CELL + 5, CELL, CELL], label,
+        { square: pos }, function () { draw(state, element, input, pos); });
+    });
+    if (square === null) {
+      if (input.hint) { input.hint(""); }
+      return;
+    }
+    svg("rect", {
+      "class": "arena-chosen", x: (square % 4) * CELL + 5, y: Math.floor(square / 4) * CELL + 5,
+      width: CELL, height: CELL
+    }, root);
+    var givable = {};
+    input.actions.forEach(function (action) {
+      if (Math.floor(action / 16) === square) { givable[action % 16] = true; }
+    });
+    available.forEach(function (piece, i) {
+      if (!givable[piece]) { return; }
+      var action = 16 * square + piece;
+      var box = [side + (i % 4) * small, 150 + Math.floor(i / 4) * small, small, small];
+      hitArea(root, box, "Give " + describe(piece), { piece: piece, action: action },
+        function () { input.play(action); });
+    });
+    if (input.hint) {
+      input.hint("Now click the piece you give your opponent (under \u201cAvailable\u201d), " +
+        "or another square.");
+    }
+  }
+
+  function render(state, element, input) {
+    draw(state, element, input, null);
+  }
+
+  function draw(state, element, input, square) {
     var board = Array.prototype.slice.call(state, 0, 16).map(Number);
     var next = Number(state[16]);
     var wins = winningLines(board);
@@ -89,12 +152,16 @@
     }
     var available = [];
     for (var piece = 0; piece < 16; piece++) { if (!used[piece]) { available.push(piece); } }
+    var small = 36;
     if (available.length && !over) {
       svg("text", { "class": "arena-quarto-label", x: side, y: 140 }, root).textContent = "Available";
-      var small = 36;
       available.forEach(function (p, i) {
         drawPiece(p, side + (i % 4) * small + small / 2, 150 + Math.floor(i / 4) * small + small / 2, small, root);
       });
+    }
+    if (input && input.actions && input.actions.length) {
+      root.setAttribute("role", "group");
+      addInput(root, state, element, input, square, available, side, small);
     }
 
     var figure = document.createElement("figure");

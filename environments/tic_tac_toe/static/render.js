@@ -4,6 +4,10 @@
  * numbers documented in environment.py) into `element` as an SVG 3x3 grid:
  * X for the first mover (1), O for the second (-1), the winning line
  * highlighted. Plain browser script, no dependencies; safe to load twice.
+ *
+ * Interactive mode, ArenaRender["tic-tac-toe"](state, element, input) with
+ * input = {actions, play, hint}: each empty cell of `actions` is also a button
+ * that calls input.play(cell).
  */
 (function () {
   "use strict";
@@ -26,11 +30,26 @@
     return null;
   }
 
+  /* Interactive mode: a clickable area over the board, reachable with the keyboard too
+   * (Enter or Space). `data` becomes its data-* attributes. */
+  function hitArea(root, box, label, data, choose) {
+    var rect = svg("rect", {
+      "class": "arena-hit", x: box[0], y: box[1], width: box[2], height: box[3],
+      role: "button", tabindex: 0, "aria-label": label
+    }, root);
+    Object.keys(data).forEach(function (key) { rect.setAttribute("data-" + key, data[key]); });
+    rect.addEventListener("click", choose);
+    rect.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); choose(); }
+    });
+    return rect;
+  }
+
   function center(cell) {
     return [(cell % 3) * CELL + CELL / 2, Math.floor(cell / 3) * CELL + CELL / 2];
   }
 
-  function render(state, element) {
+  function render(state, element, input) {
     var board = Array.prototype.slice.call(state, 0, 9).map(Number);
     var toMove = Number(state[9]);
     var line = winningLine(board);
@@ -59,6 +78,14 @@
     if (line) {
       var from = center(line[0]), to = center(line[2]);
       svg("line", { "class": "arena-ttt-win", x1: from[0], y1: from[1], x2: to[0], y2: to[1] }, root);
+    }
+    if (input && input.actions && input.actions.length) {
+      root.setAttribute("role", "group");
+      input.actions.forEach(function (cell) {
+        var label = "Row " + (Math.floor(cell / 3) + 1) + ", column " + (cell % 3 + 1);
+        hitArea(root, [(cell % 3) * CELL, Math.floor(cell / 3) * CELL, CELL, CELL], label,
+          { action: cell }, function () { input.play(cell); });
+      });
     }
 
     var figure = document.createElement("figure");

@@ -1,6 +1,8 @@
-// The revision page follows its build and validation: polls status.json every 2 s, updates the
-// badges and explanations, and reloads once the revision is done (to show its logs).
+// The revision page follows its build and validation (status.json through web/poll.js, every
+// 2 s): it updates the badges and explanations, and reloads once the revision is done (to show
+// its logs).
 (function () {
+  "use strict";
   const box = document.getElementById("revision-status");
   if (!box || box.dataset.done === "true") return;
   const live = document.getElementById("revision-live");
@@ -14,26 +16,12 @@
     item.querySelector('[data-role="explanation"]').textContent = step.explanation;
   }
 
-  async function poll() {
-    try {
-      const response = await fetch(box.dataset.url, {
-        headers: { Accept: "application/json" },
-        cache: "no-store",
-      });
-      if (response.ok) {
-        const data = await response.json();
-        data.steps.forEach(update);
-        if (data.done) {
-          window.location.reload();
-          return;
-        }
-      }
-    } catch (error) {
-      // The network or the server hiccuped: the next tick tries again.
-    }
-    setTimeout(poll, 2000);
-  }
-
   if (live) live.hidden = false;
-  setTimeout(poll, 2000);
+  window.ArenaPoll.start({
+    url: box.dataset.url,
+    every: 2000,
+    update: (data) => data.steps.forEach(update),
+    finished: (data) => data.done,
+    onFinish: () => window.location.reload(),
+  });
 })();
