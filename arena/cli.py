@@ -76,7 +76,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["duel"]:
-        from run_duel.cli import main as duel
+        # Imported only for a duel: `arena submit` needs the standard library alone, and the
+        # dev kit brings numpy and the Docker SDK.
+        from arena.devkit import main as duel
 
         return duel(argv[1:])
     args = parse_args(argv)

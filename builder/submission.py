@@ -98,7 +98,7 @@ def check_upload(
     """Every check an uploaded zip gets: the zip itself, then its dependency files.
 
     The one function behind the server's upload (:mod:`core.submissions`) and the dev kit's
-    zips (:mod:`run_duel.cli`), so a participant learns at home what the server would refuse.
+    zips (:mod:`arena.devkit`), so a participant learns at home what the server would refuse.
     Returns the content of the dependency files found beside ``player.py``.
     """
     # builder.dependencies imports this module (for SubmissionError).

@@ -6,8 +6,8 @@ import contextlib
 
 import pytest
 
+from arena.devkit import parse_args
 from run_duel import Limits
-from run_duel.cli import parse_args
 from run_duel.docker_sandbox import DockerPlayer
 from run_duel.errors import ArenaError
 from run_duel.process_sandbox import ProcessPlayer
