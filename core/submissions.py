@@ -1,7 +1,7 @@
 """Submitting a player: the one way a zip becomes a revision (web form, API, demo, tests).
 
 The zip is checked here, before anything is stored, so the uploader hears of a rejection at
-once; the build then runs in a worker (:func:`builder.tasks.build_revision`). The upload rate
+once; the build then runs in a worker (sent by :func:`core.pipeline.advance`). The upload rate
 limit is counted here too: stored revisions and refused zips alike, since checking a hostile
 zip costs the site as much as storing a good one.
 """
@@ -19,9 +19,10 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from builder.models import RefusedUpload
-from builder.submission import SubmissionError, ZipLimits, check_upload
+from builder.submission import SubmissionError, check_upload
+from core import pipeline
 from core.models import Competitor, Revision, User
-from core.work import enqueue
+from core.pipeline import zip_limits  # the upload checks' limits, also read from here
 
 __all__ = [
     "SubmissionError",
@@ -43,14 +44,6 @@ class UploadRateLimited(Exception):
     def __init__(self, at: datetime, refused: int = 0) -> None:
         super().__init__(rate_limit_message(at, refused))
         self.at = at
-
-
-def zip_limits() -> ZipLimits:
-    return ZipLimits(
-        max_compressed=settings.ARENA_ZIP_MAX_BYTES,
-        max_uncompressed=settings.ARENA_ZIP_MAX_UNPACKED_BYTES,
-        max_files=settings.ARENA_ZIP_MAX_FILES,
-    )
 
 
 def _recent_uploads(user: User) -> tuple[list[datetime], int]:
@@ -145,9 +138,6 @@ def submit_revision(competitor: Competitor, uploaded_file: File | IO[bytes]) -> 
     Raises :class:`SubmissionError`, whose message is for the participant, when the zip
     cannot be used (not a zip, too large, no player.py, a malformed environment.yml...).
     """
-    # builder.tasks imports this module (for zip_limits).
-    from builder.tasks import build_revision
-
     uploaded_file = _as_file(uploaded_file)
     check_upload(uploaded_file, zip_limits())
     uploaded_file.seek(0)
@@ -163,5 +153,5 @@ def submit_revision(competitor: Competitor, uploaded_file: File | IO[bytes]) -> 
         except BaseException:
             revision.zip_file.delete(save=False)
             raise
-        enqueue(build_revision, revision.pk)
+        pipeline.advance(revision)  # its build
     return revision
