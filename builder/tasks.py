@@ -10,7 +10,6 @@ used ``ARENA_MAX_BUILD_ATTEMPTS`` (each claim is one, a worker that died during 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import shutil
 import tempfile
@@ -18,14 +17,14 @@ from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
 from builder.build import BuildOutcome, build_submission, unpack_for_process
 from builder.image import BuildSettings, capped_log
 from builder.player_images import registry_auth
+from core import pipeline
 from core.models import Revision
-from core.submissions import zip_limits
-from core.work import TIME_LIMIT_GRACE, ClaimLost, claim, enqueue, finish, heartbeat
+from core.pipeline import zip_limits
+from core.work import TIME_LIMIT_GRACE, ClaimLost, claim, finish, heartbeat
 from run_duel.text import cap
 
 log = logging.getLogger(__name__)
@@ -64,11 +63,6 @@ def build_settings(revision: Revision) -> BuildSettings:
     )
 
 
-def retry_delay(attempts: int) -> float:
-    """Seconds before the next attempt after ``attempts`` of them: 10, 20, 40, 80, 160..."""
-    return min(600.0, 10.0 * 2 ** max(0, attempts - 1))
-
-
 # The build has its own deadline (all steps together); the task's limits only catch what
 # hangs around it (copying the zip, pushing), so no build holds a worker forever.
 @shared_task(
@@ -78,7 +72,7 @@ def retry_delay(attempts: int) -> float:
     time_limit=settings.ARENA_BUILD_TIMEOUT + 3 * TIME_LIMIT_GRACE,
 )
 def build_revision(revision_id: int) -> None:
-    """Build the revision's image once; then its validation is scheduled."""
+    """Build the revision's image once; the pipeline then sends it to its validation."""
 
     def start(revision: Revision) -> None:
         revision.image_error = ""
@@ -118,7 +112,7 @@ def build_revision(revision_id: int) -> None:
         revision.image_name = outcome.image_name
         revision.image_digest = outcome.image_digest  # what the workers run (by digest)
         revision.test_state = Revision.TEST_SCHEDULED
-        finish(revision, [*SAVED_FIELDS, "image_digest", "test_state"], then=_schedule_validation)
+        finish(revision, [*SAVED_FIELDS, "image_digest", "test_state"], then=pipeline.advance)
 
 
 def _build(revision: Revision) -> BuildOutcome:
@@ -150,11 +144,11 @@ def _build(revision: Revision) -> BuildOutcome:
 
 def _arena_failed(revision: Revision, outcome: BuildOutcome) -> None:
     attempts = revision.image_attempts
-    if attempts < settings.ARENA_MAX_BUILD_ATTEMPTS:
+    if pipeline.may_retry(pipeline.BUILDS, attempts):
         revision.image_state = Revision.IMAGE_SCHEDULED
         revision.image_error = ""
         if finish(revision, SAVED_FIELDS):
-            delay = retry_delay(attempts)
+            delay = pipeline.retry(pipeline.BUILDS, revision.pk, attempts)
             log.warning(
                 "building revision %s failed on the arena's side (attempt %s of %s), "
                 "next try in %g s: %s",
@@ -164,12 +158,6 @@ def _arena_failed(revision: Revision, outcome: BuildOutcome) -> None:
                 delay,
                 outcome.arena_error,
             )
-            # Not task.retry(): run eagerly (the embedded demo) it raises Retry through the
-            # submitter's code; a new message does the same job, the row counts the attempts.
-            retry = functools.partial(
-                build_revision.apply_async, args=[revision.pk], countdown=delay
-            )
-            transaction.on_commit(retry)
         return
     log.error(
         "building revision %s failed on the arena's side %s times; giving up: %s",
@@ -184,9 +172,3 @@ def _arena_failed(revision: Revision, outcome: BuildOutcome) -> None:
         ERROR_CHARS,
     )
     finish(revision, SAVED_FIELDS)
-
-
-def _schedule_validation(revision: Revision) -> None:
-    from duel_runner.tasks import validate_revision  # imported late: the runner imports us
-
-    enqueue(validate_revision, revision.pk)

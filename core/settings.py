@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "web",
     "web.play",
     "publisher",
+    # The maintainer's console: commands that drive several stages (the demo, a tournament
+    # played again), above the stages so that core imports none of them.
+    "console",
     # The JSON API (web/api/): Django REST framework, its OpenAPI schema and docs page, whose
     # Swagger UI files come from the sidecar package (no CDN: meetups run offline).
     "rest_framework",
@@ -188,14 +191,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("ARENA_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=10),
 }
 CELERY_TASK_DEFAULT_QUEUE = "arena"
+_SWEEP_INTERVAL = env_float("ARENA_REQUEUE_INTERVAL", 30.0, minimum=1.0)
 CELERY_BEAT_SCHEDULE = {
     "schedule-tournaments": {
         "task": "tournament_manager.tasks.schedule_tournaments",
         "schedule": env_float("ARENA_SCHEDULE_INTERVAL", 5.0, minimum=0.5),
     },
+    # The pipeline's sweep (core/tasks.py, under its former name): work whose worker died.
     "requeue-stuck-work": {
         "task": "tournament_manager.tasks.requeue_stuck_work",
-        "schedule": env_float("ARENA_REQUEUE_INTERVAL", 30.0, minimum=1.0),
+        "schedule": _SWEEP_INTERVAL,
+    },
+    # As often, on whichever worker takes it: the sandboxes its host's dead workers left.
+    "clean-up-after-dead-workers": {
+        "task": "duel_runner.tasks.clean_up_after_dead_workers",
+        "schedule": _SWEEP_INTERVAL,
     },
     # Superseded revisions' images go (builder/player_images.py).
     "prune-player-images": {

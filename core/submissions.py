@@ -1,7 +1,7 @@
 """Submitting a player: the one way a zip becomes a revision (web form, API, demo, tests).
 
 The zip is checked here, before anything is stored, so the uploader hears of a rejection at
-once; the build then runs in a worker (:func:`builder.tasks.build_revision`). The website's
+once; the build then runs in a worker (sent by :func:`core.pipeline.advance`). The website's
 limits on who may upload how often are the website's (:mod:`web.services`).
 """
 
@@ -9,24 +9,15 @@ from __future__ import annotations
 
 from typing import IO
 
-from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Max
 
-from builder.submission import SubmissionError, ZipLimits, check_upload
+from builder.submission import SubmissionError, check_upload
+from core import pipeline
 from core.models import Competitor, Revision
-from core.work import enqueue
 
-__all__ = ["SubmissionError", "submit_revision", "zip_limits"]
-
-
-def zip_limits() -> ZipLimits:
-    return ZipLimits(
-        max_compressed=settings.ARENA_ZIP_MAX_BYTES,
-        max_uncompressed=settings.ARENA_ZIP_MAX_UNPACKED_BYTES,
-        max_files=settings.ARENA_ZIP_MAX_FILES,
-    )
+__all__ = ["SubmissionError", "submit_revision"]
 
 
 def _as_file(uploaded_file: File | IO[bytes]) -> File:
@@ -41,11 +32,8 @@ def submit_revision(competitor: Competitor, uploaded_file: File | IO[bytes]) -> 
     Raises :class:`SubmissionError`, whose message is for the participant, when the zip
     cannot be used (not a zip, too large, no player.py, a malformed environment.yml...).
     """
-    # builder.tasks imports this module (for zip_limits).
-    from builder.tasks import build_revision
-
     uploaded_file = _as_file(uploaded_file)
-    check_upload(uploaded_file, zip_limits())
+    check_upload(uploaded_file, pipeline.zip_limits())
     uploaded_file.seek(0)
     with transaction.atomic():
         # Locked, so two uploads at the same moment get consecutive versions.
@@ -59,5 +47,5 @@ def submit_revision(competitor: Competitor, uploaded_file: File | IO[bytes]) -> 
         except BaseException:
             revision.zip_file.delete(save=False)
             raise
-        enqueue(build_revision, revision.pk)
+        pipeline.advance(revision)  # its build
     return revision

@@ -3,9 +3,10 @@
 A row being worked on carries ``worker``, ``claim`` (a token per attempt) and ``heartbeat``.
 A task claims the row (locked with ``select_for_update(skip_locked=True)``: two workers never
 both get it), works outside any transaction, beats the heartbeat now and then, and writes its
-outcome only if its claim still holds. If its worker died, ``requeue_stuck_work`` finds the
-stale heartbeat, gives the row a new state and enqueues it again; a late result of the old
-attempt is then refused, so the outcome is recorded exactly once.
+outcome only if its claim still holds. If its worker died, the sweep
+(:func:`core.pipeline.requeue_stuck_work`) finds the stale heartbeat, gives the row a new state
+and sends it again; a late result of the old attempt is then refused, so the outcome is
+recorded exactly once. Which task follows which outcome is :mod:`core.pipeline`'s to say.
 """
 
 from __future__ import annotations

@@ -1,7 +1,11 @@
-"""Celery tasks that make players play: validating a revision and running a duel.
+"""Celery tasks that make players play: validating a revision and running a duel; the tasks
+of human matches (:mod:`duel_runner.human_matches`) and API moves (:mod:`duel_runner.moves`)
+live in modules of their own, imported here so that Celery's autodiscovery finds them.
 
 Thin on purpose: load the row, claim it, call :func:`run_duel.run_duel`, save the outcome
-(see :mod:`core.work` for why this is safe to run twice and after a crash).
+(see :mod:`core.work` for why this is safe to run twice and after a crash) and tell
+:mod:`core.pipeline`, which sends what comes next. Also the clean-up of the sandboxes that
+dead workers of this host left behind.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from core import pipeline
 from core.models import Duel, Revision
-from core.work import ClaimLost, TimeBoundTask, claim, enqueue, finish, gave_up, heartbeat
-from duel_runner import live
+from core.work import ClaimLost, TimeBoundTask, claim, finish, gave_up, heartbeat
+from duel_runner import human_matches, live, moves  # noqa: F401 (their tasks, for Celery)
 from duel_runner.sandboxes import open_player, remove_orphaned_containers
 from run_duel import run_duel
 from run_duel.duel import ERROR, duel_time_limit
@@ -31,10 +36,6 @@ def _first_error(record: dict[str, Any]) -> str:
     return record["error_msg"] or next(
         (m["error_msg"] for m in record["matches"] if m["error_msg"]), "the duel failed"
     )
-
-
-def _retry_delay(attempt: int) -> float:
-    return min(300.0, 5.0 * 2 ** max(0, attempt - 1))
 
 
 def _validation_time_limit(revision_id: int) -> float | None:
@@ -95,7 +96,7 @@ def validate_revision(revision_id: int) -> None:
     revision.test_log_1, revision.test_log_2 = copies[0].log.text(), copies[1].log.text()
     revision.test_duel = {k: v for k, v in record.items() if k != "matches"}
     if record["result"] == ERROR:
-        if revision.test_attempts < settings.ARENA_MAX_VALIDATION_ATTEMPTS:
+        if pipeline.may_retry(pipeline.VALIDATIONS, revision.test_attempts):
             # The arena failed, not the player: validate again later.
             revision.test_state = Revision.TEST_SCHEDULED
             revision.test_error = ""
@@ -106,9 +107,7 @@ def validate_revision(revision_id: int) -> None:
                     revision.test_attempts,
                     record["error_msg"],
                 )
-                validate_revision.apply_async(
-                    args=[revision_id], countdown=_retry_delay(revision.test_attempts + 1)
-                )
+                pipeline.retry(pipeline.VALIDATIONS, revision_id, revision.test_attempts)
             return
         revision.test_state = Revision.TEST_FAILED
         revision.test_error = gave_up(revision.test_attempts, record["error_msg"] or "")
@@ -117,10 +116,11 @@ def validate_revision(revision_id: int) -> None:
     failed = record["player_1_errors"] or record["player_2_errors"]
     revision.test_state = Revision.TEST_FAILED if failed else Revision.TEST_COMPLETED
     revision.test_error = _first_error(record) if failed else ""
+    # A valid revision goes on to the publisher (which skips a private competitor's).
     finish(
         revision,
         _VALIDATION_FIELDS,
-        then=None if failed else _schedule_publishing,
+        then=None if failed else pipeline.advance,
         on_refused=_validation_refused,
     )
 
@@ -131,13 +131,6 @@ def _validation_refused(revision: Revision, exc: Exception) -> list[str]:
     revision.test_state = Revision.TEST_FAILED
     revision.test_error = gave_up(1, f"its result could not be stored ({type(exc).__name__})")
     return ["test_state", "test_error"]
-
-
-def _schedule_publishing(revision: Revision) -> None:
-    """A valid revision goes to the publisher (which skips a private competitor's)."""
-    from publisher.tasks import publish_revision
-
-    enqueue(publish_revision, revision.pk)
 
 
 @shared_task(
@@ -183,7 +176,7 @@ def run_duel_task(duel_id: int) -> None:
     except ClaimLost:
         log.warning("duel %s was taken over by another worker", duel_id)
         return
-    if record["result"] == ERROR and duel.attempts < settings.ARENA_MAX_DUEL_ATTEMPTS:
+    if record["result"] == ERROR and pipeline.may_retry(pipeline.DUELS, duel.attempts):
         duel.state = Duel.SCHEDULED
         duel.error_msg = record["error_msg"] or ""
         if finish(duel, ["state", "error_msg"]):
@@ -193,14 +186,12 @@ def run_duel_task(duel_id: int) -> None:
                 duel.attempts,
                 duel.error_msg,
             )
-            run_duel_task.apply_async(args=[duel_id], countdown=_retry_delay(duel.attempts))
+            pipeline.retry(pipeline.DUELS, duel_id, duel.attempts)
         return
     _record_outcome(duel, record, players[0].log.text(), players[1].log.text())
 
 
 def _record_outcome(duel: Duel, record: dict[str, Any], log_1: str, log_2: str) -> None:
-    from tournament_manager.services import duel_finished
-
     duel.state = Duel.FAILED if record["result"] == ERROR else Duel.COMPLETED
     duel.finished = timezone.now()
     duel.matches_done = len(record["matches"])
@@ -217,7 +208,8 @@ def _record_outcome(duel: Duel, record: dict[str, Any], log_1: str, log_2: str) 
         "state", "finished", "matches_done", "result", "error_msg", *Duel.COUNTERS,
         "record_file", "log_1", "log_2",
     ]  # fmt: skip
-    if not finish(duel, fields, then=duel_finished, on_refused=_duel_refused):
+    # The rankings that hold the duel change in the same transaction (the pipeline's hooks).
+    if not finish(duel, fields, then=pipeline.duel_finished, on_refused=_duel_refused):
         for field in (duel.record_file, duel.log_1, duel.log_2):
             field.delete(save=False)
 
@@ -232,12 +224,16 @@ def _duel_refused(duel: Duel, exc: Exception) -> list[str]:
     return ["state", "finished", "result", "error_msg"]
 
 
-@worker_ready.connect
-def _clean_up_after_dead_workers(**kwargs: Any) -> None:
+@shared_task(name="duel_runner.tasks.clean_up_after_dead_workers")
+def clean_up_after_dead_workers() -> int:
+    """Remove the sandbox containers of this host's dead worker processes (beat, and when a
+    worker starts); how many went."""
     removed = remove_orphaned_containers()
     if removed:
         log.warning("removed %s sandbox containers left by dead workers", removed)
+    return removed
 
 
-# The tasks of human matches and API moves, for Celery's autodiscovery (it imports tasks.py).
-from duel_runner import human_matches, moves  # noqa: E402, F401
+@worker_ready.connect
+def _clean_up_when_ready(**kwargs: Any) -> None:
+    clean_up_after_dead_workers()

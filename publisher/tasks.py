@@ -10,7 +10,6 @@ few times, before the revision is marked PUBLISH_FAILED.
 
 from __future__ import annotations
 
-import functools
 import logging
 import shutil
 import tempfile
@@ -18,11 +17,11 @@ from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
 from builder.submission import SubmissionError, unpack_submission
+from core import pipeline
 from core.models import Revision
-from core.submissions import zip_limits
+from core.pipeline import zip_limits
 from core.work import claim, finish
 from publisher.git import (
     Published,
@@ -51,11 +50,6 @@ def remote() -> Remote:
 
 def cache_root() -> Path:
     return Path(settings.VAR_DIR) / "publisher"
-
-
-def retry_delay(retries: int) -> float:
-    """Seconds before the next attempt after ``retries`` earlier ones: 30, 60, 120, 240..."""
-    return min(1800.0, 30.0 * 2**retries)
 
 
 @shared_task(bind=True, acks_late=True, name="publisher.tasks.publish_revision")
@@ -165,29 +159,21 @@ def _record(revision: Revision, published: Published) -> None:
 
 
 def _failed(revision: Revision, reason: str, transient: bool, retries: int) -> None:
-    if transient and retries < settings.ARENA_PUBLISH_RETRIES:
+    attempts = retries + 1  # this one included
+    if transient and pipeline.may_retry(pipeline.PUBLISHING, attempts):
         if finish(revision, []):  # gives the claim back; the row stays PUBLISH_SCHEDULED
-            delay = retry_delay(retries)
+            # The new message carries the count (Celery's retries): the row keeps none.
+            delay = pipeline.retry(pipeline.PUBLISHING, revision.pk, attempts)
             log.warning(
                 "publishing revision %s failed (attempt %s of %s), next try in %g s: %s",
                 revision.pk,
-                retries + 1,
-                settings.ARENA_PUBLISH_RETRIES + 1,
+                attempts,
+                pipeline.PUBLISHING.max_attempts(),
                 delay,
                 reason,
             )
-            # Not self.retry(): run eagerly (the embedded mode) it would raise through the
-            # validation that enqueued us; a new message carrying the count does the same.
-            transaction.on_commit(
-                functools.partial(
-                    publish_revision.apply_async,
-                    args=[revision.pk],
-                    countdown=delay,
-                    retries=retries + 1,
-                )
-            )
         return
-    tries = f" (tried {retries + 1} times)" if transient else ""
+    tries = f" (tried {attempts} times)" if transient else ""
     log.error("publishing revision %s failed%s: %s", revision.pk, tries, reason)
     revision.publish_state = Revision.PUBLISH_FAILED
     revision.publish_url = ""

@@ -1,18 +1,19 @@
 """Tournaments in the database: new editions, their duels, their live ranking.
 
 The rules themselves (round robin, ranking, rating) are the pure :mod:`tournament_manager.rules`.
+New duels go to be played through :mod:`core.pipeline`; a duel's end comes back through it
+(:func:`duel_finished`, registered as its hook when the app is ready).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from core import pipeline
 from core.models import (
     Competitor,
     Duel,
@@ -22,7 +23,6 @@ from core.models import (
     TournamentDuel,
     TournamentParticipant,
 )
-from core.work import enqueue, gave_up
 from tournament_manager import rules
 
 log = logging.getLogger(__name__)
@@ -105,10 +105,7 @@ def schedule_tournament(
         tournament.save(update_fields=["duels_total", "duels_reused"])
         tournament = update_ranking(tournament)
         if send:
-            from duel_runner.tasks import run_duel_task
-
-            for duel in new:
-                enqueue(run_duel_task, duel.pk)
+            pipeline.send_duels(new)
     log.info(
         "%s: edition %s with %s duels, %s reused",
         environment.slug,
@@ -182,99 +179,3 @@ def schedule_all(send: bool = True) -> list[Tournament]:
         if tournament is not None:
             created.append(tournament)
     return created
-
-
-def requeue_stuck_work(stale_after: float | None = None) -> dict[str, int]:
-    """Give back work whose worker went silent, and re-send scheduled work nobody took.
-
-    Sending a task twice is harmless (the claim lets only one run), so this errs on the side
-    of sending. Each claim counts an attempt; work that used up its attempts is ended (failed,
-    with the reason) instead of being sent again, so nothing is tried forever: not a build
-    whose ``setup.py`` kills its worker, not a duel that takes a worker down with it.
-    """
-    from builder.tasks import build_revision
-    from duel_runner.tasks import run_duel_task, validate_revision
-
-    stale_after = settings.ARENA_STUCK_AFTER if stale_after is None else stale_after
-    cutoff = timezone.now() - timezone.timedelta(seconds=stale_after)
-    # Work never claimed has no heartbeat yet: its age is its creation's.
-    stale = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created__lt=cutoff)
-    counts = {}
-    plans: Iterable[tuple[str, type, str, str, str, object, str, int]] = [
-        (
-            "builds",
-            Revision,
-            "image_state",
-            Revision.IMAGE_RUNNING,
-            Revision.IMAGE_SCHEDULED,
-            build_revision,
-            "image_attempts",
-            settings.ARENA_MAX_BUILD_ATTEMPTS,
-        ),
-        (
-            "validations",
-            Revision,
-            "test_state",
-            Revision.TEST_RUNNING,
-            Revision.TEST_SCHEDULED,
-            validate_revision,
-            "test_attempts",
-            settings.ARENA_MAX_VALIDATION_ATTEMPTS,
-        ),
-        (
-            "duels",
-            Duel,
-            "state",
-            Duel.RUNNING,
-            Duel.SCHEDULED,
-            run_duel_task,
-            "attempts",
-            settings.ARENA_MAX_DUEL_ATTEMPTS,
-        ),
-    ]
-    for name, model, field, running, scheduled, task, attempts, max_attempts in plans:
-        with transaction.atomic():
-            rows = list(
-                model.objects.select_for_update(skip_locked=True)
-                .filter(stale, **{f"{field}__in": [running, scheduled]})
-                .values_list("pk", field, attempts)
-            )
-            spent = [pk for pk, _, tries in rows if tries >= max_attempts]
-            for pk in spent:
-                _give_up(model, pk, field, gave_up(max_attempts, "its worker stopped answering"))
-            ids = [pk for pk, _, tries in rows if tries < max_attempts]
-            model.objects.filter(pk__in=ids).update(
-                **{field: scheduled}, claim=None, worker="", heartbeat=timezone.now()
-            )
-            for pk in ids:
-                enqueue(task, pk)
-        counts[name] = len(ids)
-        counts[f"{name} given up"] = len(spent)
-        taken_back = sum(1 for _, state, _ in rows if state == running)
-        if taken_back:
-            log.warning("took back %s %s whose worker went silent", taken_back, name)
-        if spent:
-            log.error("gave up %s %s after %s attempts: %s", len(spent), name, max_attempts, spent)
-    from duel_runner.sandboxes import remove_orphaned_containers
-
-    counts["orphaned containers"] = remove_orphaned_containers()
-    return counts
-
-
-def _give_up(model: type, pk: int, field: str, reason: str) -> None:
-    """End work that used up its attempts: failed, never charged to a player's record."""
-    now = timezone.now()
-    release = {"claim": None, "worker": "", "heartbeat": now}
-    if model is Duel:
-        Duel.objects.filter(pk=pk).update(
-            state=Duel.FAILED, result="ERROR", error_msg=reason, finished=now, **release
-        )
-        duel_finished(Duel.objects.select_related("environment").get(pk=pk))
-    elif field == "image_state":
-        Revision.objects.filter(pk=pk).update(
-            image_state=Revision.IMAGE_FAILED, image_error=reason, **release
-        )
-    else:
-        Revision.objects.filter(pk=pk).update(
-            test_state=Revision.TEST_FAILED, test_error=reason, **release
-        )

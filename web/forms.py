@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, User
 from django.core.validators import RegexValidator
 
 from core.models import Competitor, Environment, User
-from core.submissions import zip_limits
+from core.pipeline import zip_limits
 from web import services
 from web.access import own_competitors
 

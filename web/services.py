@@ -30,7 +30,8 @@ from django.utils.text import capfirst
 from builder.models import RefusedUpload
 from builder.submission import SubmissionError, check_upload
 from core.models import Competitor, Duel, Environment, Revision, User
-from core.submissions import submit_revision, zip_limits
+from core.pipeline import zip_limits
+from core.submissions import submit_revision
 from web.access import hide_private_log_tails
 from web.logs import LOG_DISPLAY_CHARS
 

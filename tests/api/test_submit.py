@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from core.management.commands.arena_demo import zip_folder
+from console.management.commands.arena_demo import zip_folder
 from core.models import Competitor, Revision
 from tests.builder.zips import zip_bytes
 from tests.conftest import EXAMPLE_PLAYERS

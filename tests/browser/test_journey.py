@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.services, pyt
 
 
 def _zip_of(folder, tmp_path):
-    from core.management.commands.arena_demo import zip_folder
+    from console.management.commands.arena_demo import zip_folder
 
     path = tmp_path / f"{folder.name}.zip"
     path.write_bytes(zip_folder(folder).read())

@@ -45,7 +45,7 @@ def submit(
     folder: Path, game: str = "tic-tac-toe", name: str | None = None, owner: User | None = None
 ) -> Revision:
     """Submit an example player's folder as a zip, through the real submission path."""
-    from core.management.commands.arena_demo import zip_folder
+    from console.management.commands.arena_demo import zip_folder
     from core.submissions import submit_revision
 
     comp = Competitor.objects.filter(environment__slug=game, name=name).first() if name else None

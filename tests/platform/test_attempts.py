@@ -33,7 +33,7 @@ def _duel(**fields) -> Duel:
 
 
 def test_the_sweep_gives_up_a_duel_that_used_its_attempts(settings):
-    from tournament_manager.services import requeue_stuck_work
+    from core.pipeline import requeue_stuck_work
 
     duel = _duel(**_stale(state=Duel.RUNNING, attempts=settings.ARENA_MAX_DUEL_ATTEMPTS))
     counts = requeue_stuck_work()
@@ -46,7 +46,7 @@ def test_the_sweep_gives_up_a_duel_that_used_its_attempts(settings):
 
 
 def test_the_sweep_takes_back_a_duel_with_attempts_left(settings):
-    from tournament_manager.services import requeue_stuck_work
+    from core.pipeline import requeue_stuck_work
 
     duel = _duel(**_stale(state=Duel.RUNNING, attempts=settings.ARENA_MAX_DUEL_ATTEMPTS - 1))
     requeue_stuck_work()
@@ -70,7 +70,7 @@ KINDS = {
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_the_sweep_gives_up_builds_and_validations(settings, kind):
-    from tournament_manager.services import requeue_stuck_work
+    from core.pipeline import requeue_stuck_work
 
     state_field, running, attempts, cap, failed, error_field = KINDS[kind]
     fields = {state_field: running, attempts: getattr(settings, cap)}

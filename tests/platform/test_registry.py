@@ -29,7 +29,7 @@ import requests
 from builder.build import build_submission
 from builder.image import ArenaBuildError, BuildSettings, push_image
 from builder.registry import htpasswd_line
-from core.management.commands.arena_demo import zip_folder
+from console.management.commands.arena_demo import zip_folder
 from run_duel import Limits
 from run_duel.docker_sandbox import DockerPlayer
 from run_duel.errors import ArenaError

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from core.management.commands.arena_demo import zip_folder
+from console.management.commands.arena_demo import zip_folder
 from core.models import Revision
 from publisher.tasks import publish_revision
 from tests.platform import factories

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.management.commands.arena_demo import zip_folder
+from console.management.commands.arena_demo import zip_folder
 from core.models import Revision
 from publisher.tasks import publish_revision
 from tests.platform import factories

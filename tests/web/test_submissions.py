@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from core.management.commands.arena_demo import zip_folder
+from console.management.commands.arena_demo import zip_folder
 from core.models import Competitor, Revision
 from tests.conftest import EXAMPLE_PLAYERS
 from tests.platform import factories

@@ -1,10 +1,16 @@
+from __future__ import annotations
+
 from django.core.management.base import BaseCommand
+
+from core.pipeline import requeue_stuck_work
+from duel_runner.sandboxes import remove_orphaned_containers
 
 
 class Command(BaseCommand):
     help = (
-        "Give back builds, validations and duels whose worker went silent, and send again "
-        "scheduled work nobody took (sending twice is harmless)."
+        "Give back builds, validations and duels whose worker went silent, send again "
+        "scheduled work nobody took (sending twice is harmless), and remove the sandbox "
+        "containers this host's dead workers left."
     )
 
     def add_arguments(self, parser):
@@ -16,7 +22,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from tournament_manager.services import requeue_stuck_work
-
         counts = requeue_stuck_work(options["older_than"])
+        counts["orphaned containers"] = remove_orphaned_containers()
         self.stdout.write(", ".join(f"{name}: {count}" for name, count in counts.items()))

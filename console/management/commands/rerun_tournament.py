@@ -1,6 +1,9 @@
+from __future__ import annotations
+
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import Environment
+from tournament_manager.services import schedule_tournament
 
 
 class Command(BaseCommand):
@@ -10,8 +13,6 @@ class Command(BaseCommand):
         parser.add_argument("game", help="the game's slug, e.g. connect-four")
 
     def handle(self, *args, **options):
-        from tournament_manager.services import schedule_tournament
-
         try:
             environment = Environment.objects.get(slug=options["game"])
         except Environment.DoesNotExist:

@@ -1,4 +1,8 @@
+from __future__ import annotations
+
 from django.core.management.base import BaseCommand
+
+from builder.player_images import prune_player_images
 
 
 class Command(BaseCommand):
@@ -20,8 +24,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from builder.player_images import prune_player_images
-
         if options["registry_tags"]:
             for tag in prune_player_images(dry_run=True, registry_only=True).registry_tags:
                 self.stdout.write(tag)

@@ -19,9 +19,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
+from core import pipeline
 from core.games import load_games
 from core.models import Competitor, Environment, Revision, User
+from core.submissions import submit_revision
+from duel_runner.sandboxes import remove_orphaned_containers, remove_own_containers, sandbox_kind
+from duel_runner.tasks import run_duel_task
+from tournament_manager import services
 
 EXAMPLES = Path(settings.BASE_DIR) / "example_players"
 # (owner, competitor name, folder, games)
@@ -54,8 +60,6 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000", help="where to serve the site")
 
     def handle(self, *args, **options):
-        from duel_runner.sandboxes import remove_orphaned_containers, sandbox_kind
-
         if settings.CELERY_BROKER_URL:
             raise CommandError("the demo runs without a broker: unset CELERY_BROKER_URL")
         try:
@@ -91,8 +95,6 @@ class Command(BaseCommand):
                 call_command("runserver", options["addr"], use_reloader=False)
             finally:
                 # Duels and human matches may still hold sandboxes in this process's threads.
-                from duel_runner.sandboxes import remove_own_containers
-
                 remove_own_containers()
 
     def keep_scheduling(self, interval: float) -> threading.Thread:
@@ -101,14 +103,11 @@ class Command(BaseCommand):
         (tasks run in this process, so the live channel is this process's memory)."""
 
         def loop() -> None:
-            from django.db import close_old_connections
-
-            from tournament_manager import services
-
             while True:
                 time.sleep(interval)
                 try:
-                    services.requeue_stuck_work()
+                    pipeline.requeue_stuck_work()
+                    remove_orphaned_containers()
                     services.schedule_all()
                 except Exception:
                     log.exception("the demo's scheduler failed; it tries again")
@@ -120,8 +119,6 @@ class Command(BaseCommand):
         return thread
 
     def submit_examples(self) -> None:
-        from core.submissions import submit_revision
-
         self.stdout.write("\nSubmissions (build, then validation by self-play):")
         for owner_name, name, folder, games in ENTRANTS:
             owner, created = User.objects.get_or_create(
@@ -161,10 +158,9 @@ class Command(BaseCommand):
         return f"{revision.image_state.lower()}, {revision.test_state.lower()}"
 
     def run_tournament(self, environment: Environment) -> None:
-        from duel_runner.tasks import run_duel_task
-        from tournament_manager.services import duel_length, schedule_tournament
-
-        tournament = schedule_tournament(environment, send=False) or environment.tournaments.first()
+        tournament = (
+            services.schedule_tournament(environment, send=False) or environment.tournaments.first()
+        )
         if tournament is None:
             self.stdout.write(
                 f"\n{environment.name}: fewer than two valid competitors, no tournament"
@@ -172,7 +168,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"\n{environment.name}, edition {tournament.edition}: {tournament.duels_total} duels "
-            f"of {duel_length(environment)} matches"
+            f"of {services.duel_length(environment)} matches"
         )
         for link in tournament.tournamentduel_set.select_related(
             "duel__revision_1__competitor", "duel__revision_2__competitor"
