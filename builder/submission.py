@@ -97,7 +97,7 @@ def check_upload(
 ) -> dict[str, bytes]:
     """Every check an uploaded zip gets: the zip itself, then its dependency files.
 
-    The one function behind the server's upload (:mod:`core.submissions`) and the dev kit's
+    The one function behind the server's upload (:mod:`web.services`) and the dev kit's
     zips (:mod:`arena.devkit`), so a participant learns at home what the server would refuse.
     Returns the content of the dependency files found beside ``player.py``.
     """

@@ -21,9 +21,11 @@ from django.conf import settings
 from builder.build import BuildOutcome, build_submission, unpack_for_process
 from builder.image import BuildSettings, capped_log
 from builder.player_images import registry_auth
+from builder.submission import ZipLimits
 from core import pipeline
 from core.models import Revision
 from core.pipeline import zip_limits
+from core.sandbox import process_folder, sandbox_kind
 from core.work import TIME_LIMIT_GRACE, ClaimLost, claim, finish, heartbeat
 from run_duel.text import cap
 
@@ -116,8 +118,6 @@ def build_revision(revision_id: int) -> None:
 
 
 def _build(revision: Revision) -> BuildOutcome:
-    from duel_runner.sandboxes import process_folder, sandbox_kind
-
     with tempfile.TemporaryDirectory(prefix="arena-zip-") as work:
         zip_path = Path(work) / "submission.zip"
         try:
@@ -129,13 +129,13 @@ def _build(revision: Revision) -> BuildOutcome:
         if sandbox_kind() == Revision.SANDBOX_PROCESS:
             # image_name is then the unpacked folder, run as a local process (saved on success).
             revision.sandbox = Revision.SANDBOX_PROCESS
-            return unpack_for_process(zip_path, process_folder(revision), zip_limits())
+            return unpack_for_process(zip_path, process_folder(revision), ZipLimits(**zip_limits()))
         revision.sandbox = Revision.SANDBOX_DOCKER
         return build_submission(
             zip_path,
             image_tag(revision),
             build_settings(revision),
-            zip_limits(),
+            ZipLimits(**zip_limits()),
             on_output=heartbeat(revision, settings.ARENA_HEARTBEAT_INTERVAL),
             push=bool(settings.ARENA_REGISTRY),
             registry_auth=registry_auth(),

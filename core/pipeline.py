@@ -38,8 +38,6 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-# The builder's pure zip rules (no Django, no stage code): the one thing of builder/ core uses.
-from builder.submission import ZipLimits
 from core.celery import app
 from core.models import Duel, Revision
 from core.work import gave_up
@@ -320,10 +318,12 @@ def _give_up(work: Work, pk: int, reason: str) -> None:
 # --- Settings the stages share --------------------------------------------------------------
 
 
-def zip_limits() -> ZipLimits:
-    """What a submitted zip may hold: checked on upload, again when built and when published."""
-    return ZipLimits(
-        max_compressed=settings.ARENA_ZIP_MAX_BYTES,
-        max_uncompressed=settings.ARENA_ZIP_MAX_UNPACKED_BYTES,
-        max_files=settings.ARENA_ZIP_MAX_FILES,
-    )
+def zip_limits() -> dict[str, int]:
+    """What a submitted zip may hold, checked on upload, again when built and when published:
+    the keyword arguments of :class:`builder.submission.ZipLimits`, whose pure rules apply
+    them (core names the settings and imports nothing of the builder)."""
+    return {
+        "max_compressed": settings.ARENA_ZIP_MAX_BYTES,
+        "max_uncompressed": settings.ARENA_ZIP_MAX_UNPACKED_BYTES,
+        "max_files": settings.ARENA_ZIP_MAX_FILES,
+    }

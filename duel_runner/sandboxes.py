@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
 from core.models import Revision
+from core.sandbox import sandbox_kind
 from run_duel import sandboxes
 from run_duel.docker_sandbox import (
     REVISION_LABEL,
@@ -27,30 +25,9 @@ __all__ = [
     "limits_for",
     "open_player",
     "player_spec",
-    "process_folder",
     "remove_orphaned_containers",
     "remove_own_containers",
-    "sandbox_kind",
 ]
-
-
-@functools.cache
-def sandbox_kind() -> str:
-    """The sandbox this arena builds for, "docker" or "process", from ARENA_SANDBOX ("auto":
-    Docker when an engine answers); refused when it would be "process" without
-    ARENA_ALLOW_PROCESS_SANDBOX."""
-    kind = sandboxes.choose_sandbox(settings.ARENA_SANDBOX)
-    if kind == sandboxes.PROCESS and not settings.ARENA_ALLOW_PROCESS_SANDBOX:
-        raise ImproperlyConfigured(
-            "players would run as local processes, without isolation: start a Docker engine, "
-            "or set ARENA_ALLOW_PROCESS_SANDBOX=true on a machine that runs only trusted code"
-        )
-    return kind
-
-
-def process_folder(revision: Revision) -> Path:
-    """Where the process sandbox keeps a revision's unpacked submission."""
-    return Path(settings.VAR_DIR) / "players" / str(revision.pk)
 
 
 def limits_for(revision: Revision) -> Limits:

@@ -18,7 +18,7 @@ from pathlib import Path
 from celery import shared_task
 from django.conf import settings
 
-from builder.submission import SubmissionError, unpack_submission
+from builder.submission import SubmissionError, ZipLimits, unpack_submission
 from core import pipeline
 from core.models import Revision
 from core.pipeline import zip_limits
@@ -114,7 +114,7 @@ def _publish(revision: Revision) -> Published:
             raise PublishError("the submitted zip is no longer in the arena's storage") from None
         try:
             # The folder is the zip as submitted: its LICENSE and README included, nothing added.
-            source = unpack_submission(zip_path, Path(work) / "source", zip_limits())
+            source = unpack_submission(zip_path, Path(work) / "source", ZipLimits(**zip_limits()))
         except SubmissionError as exc:
             raise PublishError(f"the submitted zip cannot be unpacked: {exc}") from exc
         message = commit_message(

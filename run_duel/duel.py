@@ -44,7 +44,7 @@ from run_duel.outcomes import (
     duel_result,
     points,
 )
-from run_duel.players import PlayerHandle
+from run_duel.players import PlayerHandle, RestartablePlayer
 from run_duel.text import cap
 
 __all__ = ["ERROR", "duel_result", "duel_time_limit", "match_time_limit", "run_duel"]
@@ -285,7 +285,7 @@ def _restart_dead(
     max_restarts: int,
 ) -> None:
     for i, handle in enumerate(players):
-        if gone[i] or not getattr(handle, "dead", False):
+        if gone[i] or not isinstance(handle, RestartablePlayer) or not handle.dead:
             continue
         if restarts[i] >= max_restarts:
             gone[i] = (

@@ -12,7 +12,7 @@ import importlib.util
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -28,6 +28,15 @@ class PlayerHandle(Protocol):
     def step(self, state: list, valid_actions: Sequence[int], prev_reward: float) -> int: ...
 
     def end(self, state: list, prev_reward: float) -> None: ...
+
+
+@runtime_checkable
+class RestartablePlayer(PlayerHandle, Protocol):
+    """A handle whose process can die (a sandbox): a duel restarts it for the next match."""
+
+    dead: bool
+
+    def restart(self) -> None: ...
 
 
 class InProcessPlayer:

@@ -9,7 +9,6 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, User
 from django.core.validators import RegexValidator
 
 from core.models import Competitor, Environment, User
-from core.pipeline import zip_limits
 from web import services
 from web.access import own_competitors
 
@@ -190,7 +189,7 @@ class UploadForm(forms.Form):
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["competitor"].queryset = own_competitors(user)
-        limits = zip_limits()
+        limits = services.zip_rules()
         size = services.human_size(limits.max_compressed)
         self.fields["zip_file"].help_text = (
             f"At most {size} and {limits.max_files} files (each "

@@ -3,8 +3,8 @@
 Uploads within their limits and rate limit, creating a competitor, reading a duel's record
 and its players' logs. The HTML views (``web.views``) and the API (``web.api.views``) call
 these and only turn their answers and refusals into a page or JSON; neither imports the other.
-Who may see what is :mod:`web.access`'s; how a checked zip becomes a revision is
-:func:`core.submissions.submit_revision`'s.
+Who may see what is :mod:`web.access`'s; what happens to a revision once stored is
+:mod:`core.pipeline`'s.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -28,10 +28,9 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from builder.models import RefusedUpload
-from builder.submission import SubmissionError, check_upload
+from builder.submission import SubmissionError, ZipLimits, check_upload
+from core import pipeline
 from core.models import Competitor, Duel, Environment, Revision, User
-from core.pipeline import zip_limits
-from core.submissions import submit_revision
 from web.access import hide_private_log_tails
 from web.logs import LOG_DISPLAY_CHARS
 
@@ -121,15 +120,18 @@ class UploadLimits:
     validation_matches: int
 
 
+def zip_rules() -> ZipLimits:
+    """The arena's zip limits (:func:`core.pipeline.zip_limits`), as the zip checks take them."""
+    return ZipLimits(**pipeline.zip_limits())
+
+
 def upload_limits() -> UploadLimits:
-    zip_rules = zip_limits()
+    rules = zip_rules()
     return UploadLimits(
-        zip_bytes=zip_rules.max_compressed,
-        zip_size=human_size(zip_rules.max_compressed),
-        unpacked_size=human_size(zip_rules.max_uncompressed),
-        files=zip_rules.max_files,
-        per_hour=settings.ARENA_SUBMISSIONS_PER_HOUR,
-        validation_matches=settings.ARENA_VALIDATION_MATCHES,
+        zip_bytes=rules.max_compressed,
+        zip_size=human_size(rules.max_compressed),
+        unpacked_size=human_size(rules.max_uncompressed),
+        files=rules.max_files,
     )
 
 
@@ -284,16 +286,15 @@ def check_counted_upload(competitor: Competitor, uploaded_file: File | IO[bytes]
     takes a slot of the hour, so hammering the checks with hostile zips is not free.
     """
     owner = competitor.owner
+    uploaded_file = as_file(uploaded_file)
     refusal: SubmissionError | None = None
     with transaction.atomic():
         lock_uploads_of(owner.pk)
         limited = rate_limited(owner)
         if limited is not None:
             raise limited
-        if not isinstance(uploaded_file, File):
-            uploaded_file = File(uploaded_file, name=getattr(uploaded_file, "name", None))
         try:
-            check_upload(uploaded_file, zip_limits())
+            check_upload(uploaded_file, zip_rules())
         except SubmissionError as exc:
             refusal = exc
             now = timezone.now()
@@ -327,6 +328,40 @@ def upload_revision(competitor: Competitor, uploaded_file: File | IO[bytes]) -> 
         if limited is not None:
             raise limited
         return submit_revision(competitor, uploaded_file)
+
+
+def submit_revision(competitor: Competitor, uploaded_file: File | IO[bytes]) -> Revision:
+    """Store the zip as the competitor's next revision and send it to its build: the one way a
+    zip becomes a revision (the upload above, the demo, the tests), without the rate limit.
+
+    The zip is checked here, before anything is stored, so the uploader hears of a rejection
+    at once. Raises :class:`SubmissionError`, whose message is for the participant, when the
+    zip cannot be used (not a zip, too large, no player.py, a malformed environment.yml...).
+    """
+    uploaded_file = as_file(uploaded_file)
+    check_upload(uploaded_file, zip_rules())
+    uploaded_file.seek(0)
+    with transaction.atomic():
+        # Locked, so two uploads at the same moment get consecutive versions.
+        competitor = Competitor.objects.select_for_update().get(pk=competitor.pk)
+        latest = competitor.revisions.aggregate(latest=Max("version"))["latest"] or 0
+        revision = Revision(competitor=competitor, version=latest + 1)
+        # The storage names the file (upload_to); the participant's file name is not used.
+        revision.zip_file.save("submission.zip", uploaded_file, save=False)
+        try:
+            revision.save()
+        except BaseException:
+            revision.zip_file.delete(save=False)
+            raise
+        pipeline.advance(revision)  # its build
+    return revision
+
+
+def as_file(uploaded_file: File | IO[bytes]) -> File:
+    """An open binary file as Django's storage takes it."""
+    if isinstance(uploaded_file, File):
+        return uploaded_file
+    return File(uploaded_file, name=getattr(uploaded_file, "name", None))
 
 
 def submission_error_sentence(exc: SubmissionError) -> str:

@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 
 from builder.tasks import build_revision
 from core.models import Revision
-from duel_runner.sandboxes import process_folder, sandbox_kind
+from core.sandbox import process_folder, sandbox_kind
 from tests.builder.conftest import TEST_REPOSITORY, queued_tasks
 from tests.builder.zips import RANDOM_PLAYER, zip_bytes
 from tests.conftest import EXAMPLE_PLAYERS
@@ -27,7 +27,7 @@ RANDOM = EXAMPLE_PLAYERS / "random"
 def _submit(files: dict[str, str] | None = None) -> Revision:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from core.submissions import submit_revision
+    from web.services import submit_revision
 
     upload = SimpleUploadedFile("bot.zip", zip_bytes({"player.py": RANDOM_PLAYER, **(files or {})}))
     return submit_revision(factories.competitor(), upload)

@@ -13,11 +13,15 @@ from django.utils import timezone
 from builder.models import RefusedUpload
 from builder.submission import SubmissionError
 from core.models import Revision
-from core.submissions import submit_revision
 from tests.builder.conftest import queued_tasks
 from tests.builder.zips import RANDOM_PLAYER, folder_flood, zip_bytes
 from tests.platform import factories
-from web.services import UploadRateLimited, check_counted_upload, next_submission_at
+from web.services import (
+    UploadRateLimited,
+    check_counted_upload,
+    next_submission_at,
+    submit_revision,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
 

@@ -46,7 +46,7 @@ def submit(
 ) -> Revision:
     """Submit an example player's folder as a zip, through the real submission path."""
     from console.management.commands.arena_demo import zip_folder
-    from core.submissions import submit_revision
+    from web.services import submit_revision
 
     comp = Competitor.objects.filter(environment__slug=game, name=name).first() if name else None
     comp = comp or competitor(game, name, owner)

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from duel_runner.sandboxes import sandbox_kind
+from core.sandbox import sandbox_kind
 from tests.platform import factories
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,8 @@
 """core.pipeline: the next task of every state, by name; one backoff; the duel-finished hooks;
-and core, below the stages, importing none of them."""
+and eager sending by name (the embedded mode). That core imports no stage is an import
+contract (pyproject.toml, `lint-imports`)."""
 
 from __future__ import annotations
-
-import ast
 
 import pytest
 from django.conf import settings
@@ -11,10 +10,7 @@ from django.conf import settings
 from core import pipeline
 from core.celery import app
 from core.models import Duel, Revision
-from tests.conftest import ROOT
 from tests.platform import factories
-
-STAGES = ("builder", "duel_runner", "publisher", "tournament_manager", "web", "console")
 
 
 @pytest.mark.parametrize(
@@ -110,48 +106,3 @@ def test_a_task_sent_by_name_runs_at_once_in_eager_mode(
     revision.refresh_from_db()
     assert revision.image_state == Revision.IMAGE_FAILED
     assert "no longer in the arena's storage" in revision.image_error
-
-
-def _imported_modules(path) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-    return found
-
-
-# builder.submission is the builder's pure zip handling (no Django), below core and the stages.
-ALLOWED = {"builder.submission"}
-# Left for now: the upload rate limit's model (builder.models.RefusedUpload), and the build's
-# choice of sandbox (duel_runner.sandboxes), which the sandbox factory replaces.
-PENDING = {("core/submissions.py", "builder.models"), ("builder/tasks.py", "duel_runner.sandboxes")}
-
-
-def test_core_imports_none_of_the_stages():
-    found = set()
-    for path in sorted((ROOT / "core").rglob("*.py")):
-        relative = path.relative_to(ROOT).as_posix()
-        for module in _imported_modules(path):
-            top = module.split(".")[0]
-            if top in STAGES and module not in ALLOWED and (relative, module) not in PENDING:
-                found.add((relative, module))
-    assert found == set()
-
-
-@pytest.mark.parametrize("stage", ["builder", "duel_runner", "publisher", "tournament_manager"])
-def test_a_stage_s_tasks_import_no_other_stage(stage):
-    others = set(STAGES) - {stage}
-    for path in sorted((ROOT / stage).glob("*.py")):
-        if path.name not in ("tasks.py", "services.py", "apps.py"):
-            continue
-        relative = path.relative_to(ROOT).as_posix()
-        imported = {
-            module
-            for module in _imported_modules(path)
-            if module.split(".")[0] in others
-            and module not in ALLOWED
-            and (relative, module) not in PENDING
-        }
-        assert imported == set(), f"{relative} imports {imported}"

@@ -24,10 +24,11 @@ from django.db import close_old_connections
 from core import pipeline
 from core.games import load_games
 from core.models import Competitor, Environment, Revision, User
-from core.submissions import submit_revision
-from duel_runner.sandboxes import remove_orphaned_containers, remove_own_containers, sandbox_kind
+from core.sandbox import sandbox_kind
+from duel_runner.sandboxes import remove_orphaned_containers, remove_own_containers
 from duel_runner.tasks import run_duel_task
 from tournament_manager import services
+from web.services import submit_revision
 
 EXAMPLES = Path(settings.BASE_DIR) / "example_players"
 # (owner, competitor name, folder, games)
