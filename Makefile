@@ -21,9 +21,13 @@ venv: $(VENV)/.installed
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The shape checks CI runs before the tests: style, the import contracts of pyproject.toml
+# (docs/architecture.md draws them) and the types of the pure layers.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff check --fix .
