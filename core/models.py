@@ -1,6 +1,6 @@
 """The arena's data: games, people, their submissions, tournaments and duels.
 
-Every step of the flow (DESIGN.md) is a state change of one of these rows, made in a
+Every step of the flow (docs/architecture.md) is a state change of one of these rows, made in a
 transaction, so a step can be retried after a crash without running twice.
 """
 

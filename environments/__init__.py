@@ -7,8 +7,8 @@ Two interfaces per game:
 - :func:`load` returns an :class:`Environment`, the original 2019 interface
   (``reset``/``step`` with numpy arrays) that submissions are written against.
 
-The exact rules and encodings are a compatibility contract (see GAMES.md in
-the shared folder); every game's ``environment.py`` documents them for players.
+The exact rules and encodings are a compatibility contract (docs/rules.md);
+every game's ``environment.py`` documents them for players.
 Only the standard library, numpy and PyYAML are used here.
 """
 

@@ -1,4 +1,4 @@
-"""One match between two player handles, exactly as the 2019 arena played it (GAMES.md).
+"""One match between two player handles, exactly as the 2019 arena played it (docs/rules.md).
 
 The engine works on the fast :class:`environments.Game`; states travel as plain lists, so the
 only numpy arrays ever built are the ones a player receives.

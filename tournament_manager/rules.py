@@ -1,6 +1,6 @@
 """Tournament rules, free of Django: round robin, standings, rating, tournament state.
 
-The specification is GAMES.md, sections "One duel" and "Tournaments and ranking". Everything
+The specification is docs/rules.md, sections "One duel" and "Editions and ranking". Everything
 here is a pure function of its arguments so the database layer (:mod:`.services`) only maps rows
 to :class:`DuelOutcome` and back, and the rules can be tested without a database.
 """
@@ -77,7 +77,7 @@ class DuelOutcome:
     player_2: Hashable
     result: str | None
     failed: bool = False
-    # None is accepted for a failed duel that recorded no score: GAMES.md says "or 0".
+    # None is accepted for a failed duel that recorded no score: docs/rules.md: "with the score reached".
     player_1_score: float | None = 0.0
     player_2_score: float | None = 0.0
 
@@ -119,7 +119,7 @@ class Standing:
 
     @property
     def key(self) -> tuple[int, int, float]:
-        """The ranking key of GAMES.md: greater is better."""
+        """The ranking key of docs/rules.md: greater is better."""
         return self.points, self.wins, self.total_score
 
 

@@ -1,4 +1,4 @@
-"""Connect-four rules, table-driven (see GAMES.md and environments/connect_four)."""
+"""Connect-four rules, table-driven (see docs/rules.md and environments/connect_four)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Quarto rules, table-driven (see GAMES.md and environments/quarto)."""
+"""Quarto rules, table-driven (see docs/rules.md and environments/quarto)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Differential test: the fast games against deliberately naive re-implementations
-of GAMES.md (full-board scans, no tables), over many seeded random games."""
+of docs/rules.md (full-board scans, no tables), over many seeded random games."""
 
 from __future__ import annotations
 

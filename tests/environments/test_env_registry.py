@@ -20,7 +20,7 @@ from environments.info import PlayInfo, load_info, parse_memory
 
 SLUGS = environments.slugs()
 EXPECTED = {
-    # slug: (num_matches, state_dtype) as in GAMES.md
+    # slug: (num_matches, state_dtype) as in docs/rules.md
     "tic-tac-toe": (1000, "float64"),
     "connect-four": (500, "float64"),
     "quarto": (1000, "int64"),

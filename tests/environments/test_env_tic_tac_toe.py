@@ -1,4 +1,4 @@
-"""Tic-tac-toe rules, table-driven (see GAMES.md and environments/tic_tac_toe)."""
+"""Tic-tac-toe rules, table-driven (see docs/rules.md and environments/tic_tac_toe)."""
 
 from __future__ import annotations
 

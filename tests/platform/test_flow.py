@@ -45,7 +45,7 @@ def _tournament(edition: int, game: str = "tic-tac-toe", timeout: float = 240) -
 
 
 def _expected_ranks(tournament: Tournament) -> dict[int, int]:
-    """GAMES.md's ranking, computed here independently from the duel rows."""
+    """docs/rules.md's ranking, computed here independently from the duel rows."""
     table = {
         p.revision_id: [0, 0, 0.0] for p in tournament.participants.all()
     }  # points, wins, score

@@ -67,7 +67,7 @@ def test_a_human_plays_a_whole_match_against_minimax(
                 message="the agent's move",
             )
     assert match.state == HumanMatch.FINISHED, match.error_msg
-    # Scored as GAMES.md scores a match; minimax does not lose to a human this naive.
+    # Scored as docs/rules.md scores a match; minimax does not lose to a human this naive.
     assert match.result == rules.outcome(match.rewards, match.human_first).result
     assert match.result in (HumanMatch.AGENT_WIN, HumanMatch.DRAW)
     assert len(match.states) == len(match.actions) + 1 == len(match.rewards) + 1

@@ -1,4 +1,4 @@
-"""The duel rules of GAMES.md, and the duel record's format."""
+"""The duel rules of docs/rules.md, and the duel record's format."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The pure tournament rules of GAMES.md: round robin, standings, rating, state, reuse."""
+"""The pure tournament rules of docs/rules.md: round robin, standings, rating, state, reuse."""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ def _side_outcome(result: str, side: int) -> tuple[str, str]:
         guilty = MATCH_ERRORS[result]
         if guilty is None:
             return ("error", "arena error")
-        # The innocent side is awarded the match (GAMES.md, "One duel": effective wins).
+        # The innocent side is awarded the match (docs/rules.md, "One duel": effective wins).
         return ("error", "error") if guilty == side else ("win", "won")
     return ("pending", result or "?")
 
@@ -168,7 +168,7 @@ def _steps(match: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]
 
     States are the position after reset, then one per move; the movers alternate from
     ``first_player``. Rewards are non-zero only on the move that ends the game, so the last
-    mover's reward is its score (GAMES.md, "One match").
+    mover's reward is its score (docs/rules.md, "One match").
     """
     states = match.get("states") or []
     first = 1 if match.get("first_player") == "PLAYER_1" else 2
