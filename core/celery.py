@@ -14,5 +14,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # someone waits for, which have queues of their own so they never wait behind duels: the API's
 # moves (duel_runner.moves.MOVES_QUEUE), consumed by the compose worker with the arena queue.
 # (Human matches go to "play", named where they are sent: duel_runner.human_matches.)
-app.conf.task_routes = {"web.api.tasks.compute_move": {"queue": "moves"}}
+app.conf.task_routes = {"duel_runner.moves.compute_move": {"queue": "moves"}}
 app.autodiscover_tasks()

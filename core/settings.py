@@ -197,9 +197,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tournament_manager.tasks.schedule_tournaments",
         "schedule": env_float("ARENA_SCHEDULE_INTERVAL", 5.0, minimum=0.5),
     },
-    # The pipeline's sweep (core/tasks.py, under its former name): work whose worker died.
+    # The pipeline's sweep (core/tasks.py): work whose worker died.
     "requeue-stuck-work": {
-        "task": "tournament_manager.tasks.requeue_stuck_work",
+        "task": "core.tasks.requeue_stuck_work",
         "schedule": _SWEEP_INTERVAL,
     },
     # As often, on whichever worker takes it: the sandboxes its host's dead workers left.

@@ -68,11 +68,10 @@ def start(match_id: int) -> None:
     threading.Thread(target=run, name=f"human-match-{match_id}", daemon=True).start()
 
 
-# The name it had in web/play, kept so that tasks queued before an upgrade still run.
 # Acknowledged at once: the match lives as long as the human plays, and a redelivered copy
 # would find the row taken anyway.
 @shared_task(
-    name="play.tasks.run_human_match",
+    name="duel_runner.human_matches.run_human_match",
     acks_late=False,
     soft_time_limit=MATCH_TIME_LIMIT,
     time_limit=MATCH_TIME_LIMIT + TIME_LIMIT_GRACE,

@@ -33,12 +33,11 @@ MOVES_QUEUE = "moves"
 MOVE_TIME_LIMIT = max(match_time_limit(slug) for slug in environments.slugs()) + TIME_LIMIT_GRACE
 
 
-# The name it had in web/api, kept so that its route (core/celery.py) and the tasks queued before
-# an upgrade still find it. Not retried, not acknowledged late: a move nobody took in time has
-# expired (the task is sent with ``expires``), and a lost one is asked again by its client,
-# which sees it expire.
+# Routed to its own queue (core/celery.py). Not retried, not acknowledged late: a move nobody
+# took in time has expired (the task is sent with ``expires``), and a lost one is asked again
+# by its client, which sees it expire.
 @shared_task(
-    name="web.api.tasks.compute_move",
+    name="duel_runner.moves.compute_move",
     acks_late=False,
     soft_time_limit=MOVE_TIME_LIMIT,
     time_limit=MOVE_TIME_LIMIT + TIME_LIMIT_GRACE,

@@ -1,6 +1,7 @@
 """The outcomes of a match and of a duel, whose fault each is, and the points rule.
 
-The one module that says how a duel is judged (docs/rules.md, "One duel", as the 2019 arena judged it):
+The one module that says how a duel is judged, as the 2019 arena judged it (docs/rules.md,
+"One duel"):
 
 - a match ends as a win, a draw, the error of the player who was to act (``PLAYER_1_ERROR`` /
   ``PLAYER_2_ERROR``: it crashed, hung, answered nonsense, broke the protocol, used too much

@@ -77,7 +77,8 @@ class DuelOutcome:
     player_2: Hashable
     result: str | None
     failed: bool = False
-    # None is accepted for a failed duel that recorded no score: docs/rules.md: "with the score reached".
+    # None is accepted for a failed duel that recorded no score (docs/rules.md: a failed duel
+    # counts "with the score reached", which is then 0).
     player_1_score: float | None = 0.0
     player_2_score: float | None = 0.0
 
