@@ -6,6 +6,8 @@ transaction, so a step can be retried after a crash without running twice.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 
 from django.conf import settings
@@ -401,6 +403,49 @@ class HumanMatch(models.Model):
         return self.state in self.ACTIVE_STATES
 
 
+TOKEN_PREFIX = "arena_"
+
+
+def hash_token(key: str) -> str:
+    # A token is 32 random bytes: a fast hash is enough (nothing to brute-force), and it lets
+    # a request find its token by an indexed lookup.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A user's one API token. Only its hash is stored: the token is shown once, at creation.
+
+    Its table is the one the API app created (``api_apitoken``), kept when the model moved
+    here beside the moves asked for with it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=16, help_text="its first characters, to recognise it")
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(null=True, blank=True)
+    # The move endpoint's rate limit: moves asked for in the minute that started then.
+    move_window_start = models.DateTimeField(null=True, blank=True)
+    move_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "api_apitoken"
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def create_for(cls, user: User) -> str:
+        """A new token for the user, replacing any previous one; returns the token itself."""
+        key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        cls.objects.filter(user=user).delete()
+        cls.objects.create(user=user, key_hash=hash_token(key), prefix=key[:12])
+        return key
+
+
 class ApiMove(models.Model):
     """One move asked for through the API, computed by a worker (duel_runner.moves).
 
@@ -408,11 +453,11 @@ class ApiMove(models.Model):
     for it waits a moment for its outcome, then hands out its address to poll; it counts as
     in flight (web.api.moves) until a worker wrote its outcome or it expired unstarted. Its
     table is the one the API created, kept when the model moved here, so that workers need
-    nothing of the website; its token stays the API's.
+    nothing of the website.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    token = models.ForeignKey("api.ApiToken", on_delete=models.CASCADE, related_name="moves")
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="moves")
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="+")
     created = models.DateTimeField(default=timezone.now, db_index=True)
     started = models.DateTimeField(null=True, blank=True, help_text="a worker took it")

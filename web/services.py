@@ -132,6 +132,8 @@ def upload_limits() -> UploadLimits:
         zip_size=human_size(rules.max_compressed),
         unpacked_size=human_size(rules.max_uncompressed),
         files=rules.max_files,
+        per_hour=settings.ARENA_SUBMISSIONS_PER_HOUR,
+        validation_matches=settings.ARENA_VALIDATION_MATCHES,
     )
 
 

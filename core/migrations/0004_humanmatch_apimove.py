@@ -1,5 +1,5 @@
-"""HumanMatch (from web.play) and ApiMove (from web.api) become core's: the workers that play
-them may not import the website. Their tables stay where they are (db_table), so this creates
+"""HumanMatch (from web.play), ApiMove and ApiToken (from web.api) become core's: the workers
+that play them may not import the website, and core's models refer to no app above it. Their tables stay where they are (db_table), so this creates
 them in the migration state only, after the migrations that created the tables; the website's
 apps drop them from their state in turn. The human match gains a claim (core.work), and its
 ``updated`` column becomes the claim's heartbeat."""
@@ -87,6 +87,36 @@ HUMAN_MATCH = migrations.CreateModel(
     },
 )
 
+API_TOKEN = migrations.CreateModel(
+    name="ApiToken",
+    fields=[
+        (
+            "id",
+            models.BigAutoField(
+                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+            ),
+        ),
+        ("key_hash", models.CharField(max_length=64, unique=True)),
+        (
+            "prefix",
+            models.CharField(help_text="its first characters, to recognise it", max_length=16),
+        ),
+        ("created", models.DateTimeField(default=django.utils.timezone.now)),
+        ("last_used", models.DateTimeField(blank=True, null=True)),
+        ("move_window_start", models.DateTimeField(blank=True, null=True)),
+        ("move_count", models.PositiveIntegerField(default=0)),
+        (
+            "user",
+            models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="api_token",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+    ],
+    options={"verbose_name": "API token", "db_table": "api_apitoken"},
+)
+
 API_MOVE = migrations.CreateModel(
     name="ApiMove",
     fields=[
@@ -113,7 +143,7 @@ API_MOVE = migrations.CreateModel(
             models.ForeignKey(
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="moves",
-                to="api.apitoken",
+                to="core.apitoken",
             ),
         ),
     ],
@@ -134,7 +164,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[HUMAN_MATCH, API_MOVE]),
+        migrations.SeparateDatabaseAndState(state_operations=[HUMAN_MATCH, API_TOKEN, API_MOVE]),
         migrations.AddField(
             model_name="humanmatch",
             name="claim",

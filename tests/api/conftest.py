@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from web.api.models import ApiToken
+from core.models import ApiToken
 
 
 class ApiClient(Client):

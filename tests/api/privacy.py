@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver
 
 from core.models import (
     ApiMove,
+    ApiToken,
     Duel,
     Environment,
     Revision,
@@ -25,7 +26,6 @@ from core.models import (
     User,
 )
 from tests.platform import factories
-from web.api.models import ApiToken
 
 MARKER = "PRIVATE-MARKER-7f3a"
 TAIL = f"\n--- last lines of player 1's log ---\nTraceback: {MARKER} in my secret code"

@@ -11,9 +11,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from core.models import Revision
+from core.models import ApiToken, Revision
 from tests.platform import factories
-from web.api.models import ApiToken
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services, pytest.mark.slow]
 

@@ -13,11 +13,10 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from core.models import ApiMove, Revision
+from core.models import ApiMove, ApiToken, Revision
 from tests.api.conftest import client_with_token
 from tests.conftest import EXAMPLE_PLAYERS, wait_for
 from tests.platform import factories
-from web.api.models import ApiToken
 
 EMPTY_BOARD = [0.0] * 9 + [1.0]  # tic-tac-toe: nine cells, then whose turn it is
 

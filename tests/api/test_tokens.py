@@ -7,9 +7,9 @@ import re
 import pytest
 from django.test import Client
 
+from core.models import ApiToken, hash_token
 from tests.api.conftest import ApiClient
 from tests.platform import factories
-from web.api.models import ApiToken, hash_token
 
 pytestmark = pytest.mark.django_db
 

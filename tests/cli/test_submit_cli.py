@@ -11,10 +11,9 @@ import sys
 
 import pytest
 
-from core.models import Competitor, Revision
+from core.models import ApiToken, Competitor, Revision
 from tests.conftest import EXAMPLE_PLAYERS, ROOT, wait_for
 from tests.platform import factories
-from web.api.models import ApiToken
 
 pytestmark = [pytest.mark.docker, pytest.mark.services, pytest.mark.slow]
 

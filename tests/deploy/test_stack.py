@@ -715,7 +715,7 @@ def test_live_duels_human_matches_the_api_and_the_cli_work_in_the_stack(stack):
 
     # The API with a personal token: a move of e2e-random, computed in its sandbox by a worker.
     token = stack.shell(
-        "import json\nfrom core.models import User\nfrom web.api.models import ApiToken\n"
+        "import json\nfrom core.models import User\nfrom core.models import ApiToken\n"
         "print(json.dumps(ApiToken.create_for(User.objects.get(username='grace'))))"
     )
     api = {"Authorization": f"Bearer {token}"}

@@ -80,8 +80,7 @@ def exists(docker_client, image_id: str) -> bool:
 def test_prune_images_removes_the_superseded_images_and_keeps_the_needed_ones(
     docker_client, images, settings
 ):
-    from core.models import ApiMove, HumanMatch
-    from web.api.models import ApiToken
+    from core.models import ApiMove, ApiToken, HumanMatch
 
     settings.ARENA_SANDBOX = "docker"
     settings.ARENA_REGISTRY = ""

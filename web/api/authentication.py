@@ -11,7 +11,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from web.api.models import ApiToken, hash_token
+from core.models import ApiToken, hash_token
 
 # last_used is a hint for the token page, not an audit log: one write a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

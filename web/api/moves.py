@@ -17,8 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from core.models import ApiMove, Revision
-from web.api.models import ApiToken
+from core.models import ApiMove, ApiToken, Revision
 
 WINDOW = timedelta(minutes=1)
 # A started move is over within its game's start-up and move deadlines; past this, whatever

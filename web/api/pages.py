@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from web.api.models import ApiToken
+from core.models import ApiToken
 
 
 @never_cache  # the page that shows a new token must not be kept by any cache

@@ -1,4 +1,5 @@
-"""ApiMove is core's now (core 0004): it leaves this app's state; its table stays."""
+"""ApiMove and ApiToken are core's now (core 0004): they leave this app's state; their tables
+stay."""
 
 from django.db import migrations
 
@@ -11,6 +12,9 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            state_operations=[migrations.DeleteModel(name="ApiMove")]
+            state_operations=[
+                migrations.DeleteModel(name="ApiMove"),
+                migrations.DeleteModel(name="ApiToken"),
+            ]
         ),
     ]
