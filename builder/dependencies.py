@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from builder.docker import install_requirements as installer
-from builder.submission import SubmissionError
+from builder.errors import SubmissionError
 
 REQUIREMENTS = "requirements.txt"
 ENVIRONMENTS = ("environment.yml", "environment.yaml")

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from builder.dependencies import DEPENDENCY_FILES, dependencies_from_files
+from builder.errors import SubmissionError
+
 DROPPED_PARTS = {"__pycache__", ".git", "__MACOSX", ".ipynb_checkpoints"}
 DROPPED_NAMES = {".DS_Store"}
 # check_submission reads small files (the dependency lists) whole; they are never this large.
@@ -68,10 +71,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-class SubmissionError(ValueError):
-    """The submission cannot be used; the message is for the participant."""
-
-
 @dataclass(frozen=True)
 class ZipLimits:
     max_compressed: int = 100 * 1024 * 1024
@@ -101,9 +100,6 @@ def check_upload(
     zips (:mod:`arena.devkit`), so a participant learns at home what the server would refuse.
     Returns the content of the dependency files found beside ``player.py``.
     """
-    # builder.dependencies imports this module (for SubmissionError).
-    from builder.dependencies import DEPENDENCY_FILES, dependencies_from_files
-
     files = check_submission(source, limits, read=DEPENDENCY_FILES)
     dependencies_from_files(files)  # a malformed environment.yml is refused now, not later
     return files

@@ -214,6 +214,7 @@ def backend_kind(broker_url: str) -> str:
 
 def channel() -> LiveChannel | None:
     """This process's live channel, or None when live viewing is not available."""
+    # Deferred: the rest of this module (the channels) is used and tested without Django.
     from django.conf import settings
 
     url = settings.CELERY_BROKER_URL or ""

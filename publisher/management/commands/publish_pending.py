@@ -8,6 +8,7 @@ from django.db import transaction
 
 from core.models import Revision
 from core.work import enqueue
+from publisher.tasks import publish_revision
 
 
 class Command(BaseCommand):
@@ -24,8 +25,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from publisher.tasks import publish_revision
-
         if not settings.ARENA_PUBLISH_REPOSITORY:
             raise CommandError("publishing is off: set ARENA_PUBLISH_REPOSITORY first")
         waiting = Revision.objects.filter(
