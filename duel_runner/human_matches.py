@@ -27,7 +27,7 @@ import environments
 from core.models import HumanMatch
 from core.work import TIME_LIMIT_GRACE, ClaimLost, beat, claim, finish
 from duel_runner import inbox
-from duel_runner.sandboxes import open_player
+from duel_runner.sandboxes import open_revision
 from run_duel.duel import match_time_limit
 from run_duel.errors import PlayerFailure
 from run_duel.human import NOT_A_MOVE, HumanLeft, HumanPlayer
@@ -97,7 +97,9 @@ def play_human_match(match_id: int, wait_for_message: inbox.WaitForMessage) -> N
     final: dict[str, Any]
     try:
         with contextlib.ExitStack() as stack:
-            agent = open_player(match.revision, AGENT, stack, **{HUMAN_MATCH_LABEL: str(match_id)})
+            agent = open_revision(
+                match.revision, AGENT, stack, **{HUMAN_MATCH_LABEL: str(match_id)}
+            )
             agent.open()
             final = _play(match, agent, wait_for_message)
     except ClaimLost:

@@ -17,7 +17,7 @@ from django.utils import timezone
 import environments
 from core.models import ApiMove, Revision
 from core.work import TIME_LIMIT_GRACE
-from duel_runner.sandboxes import open_player
+from duel_runner.sandboxes import open_revision
 from run_duel.duel import match_time_limit
 from run_duel.errors import ArenaError, PlayerFailure
 
@@ -64,7 +64,7 @@ def _outcome(revision_id: int, state: list[float], valid_actions: list[int]) -> 
         return {"kind": "arena", "error": "the revision is no longer available"}
     try:
         with contextlib.ExitStack() as stack:
-            player = open_player(revision, "player 1", stack, **{"org.rl-arena.api-move": "1"})
+            player = open_revision(revision, "player 1", stack, **{"org.rl-arena.api-move": "1"})
             player.open()
             action = player.start(state, valid_actions)
     except PlayerFailure as exc:

@@ -23,7 +23,7 @@ from run_duel.sandbox import Limits, SandboxedPlayer
 __all__ = [
     "WORKER_LABEL",
     "limits_for",
-    "open_player",
+    "open_revision",
     "player_spec",
     "remove_orphaned_containers",
     "remove_own_containers",
@@ -73,10 +73,11 @@ def player_spec(revision: Revision, label: str, **labels: str) -> sandboxes.Play
     )
 
 
-def open_player(
+def open_revision(
     revision: Revision, label: str, stack: contextlib.ExitStack, **labels: str
 ) -> SandboxedPlayer:
-    """A sandboxed player for the revision's built player, closed when ``stack`` closes."""
+    """The revision's built player, opened by :func:`run_duel.sandboxes.open_player` in this
+    arena's sandbox; closed when ``stack`` closes."""
     return sandboxes.open_player(player_spec(revision, label, **labels), stack)
 
 

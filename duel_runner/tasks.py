@@ -25,7 +25,7 @@ from core import pipeline
 from core.models import Duel, Revision
 from core.work import ClaimLost, TimeBoundTask, claim, finish, gave_up, heartbeat
 from duel_runner import human_matches, live, moves  # noqa: F401 (their tasks, for Celery)
-from duel_runner.sandboxes import open_player, remove_orphaned_containers
+from duel_runner.sandboxes import open_revision, remove_orphaned_containers
 from run_duel import run_duel
 from run_duel.duel import ERROR, duel_time_limit
 
@@ -81,7 +81,7 @@ def validate_revision(revision_id: int) -> None:
     interval = settings.ARENA_HEARTBEAT_INTERVAL
     try:
         with contextlib.ExitStack() as stack:
-            copies = [open_player(revision, f"player {n}", stack) for n in (1, 2)]
+            copies = [open_revision(revision, f"player {n}", stack) for n in (1, 2)]
             record = run_duel(
                 slug,
                 copies[0],
@@ -156,7 +156,7 @@ def run_duel_task(duel_id: int) -> None:
     try:
         with contextlib.ExitStack() as stack:
             players = [
-                open_player(revision, f"player {n}", stack, **{"org.rl-arena.duel": str(duel.pk)})
+                open_revision(revision, f"player {n}", stack, **{"org.rl-arena.duel": str(duel.pk)})
                 for n, revision in ((1, duel.revision_1), (2, duel.revision_2))
             ]
             # Spectators read the duel's events from the live channel, never from here.

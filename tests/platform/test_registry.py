@@ -251,7 +251,7 @@ def test_a_manifest_cannot_be_deleted_even_with_the_credentials(registry, pushed
 def test_a_worker_runs_the_revision_s_digest_even_after_its_tag_moved(
     registry, pushed, docker_client, player_image, settings
 ):
-    from duel_runner.sandboxes import open_player
+    from duel_runner.sandboxes import open_revision
 
     settings.ARENA_REGISTRY = registry.address
     settings.ARENA_REGISTRY_USERNAME = registry.auth.username
@@ -288,7 +288,7 @@ def test_a_worker_runs_the_revision_s_digest_even_after_its_tag_moved(
 
     mark = {"org.rl-arena.test": uuid.uuid4().hex}  # other runs share this engine
     with contextlib.ExitStack() as stack:
-        player = open_player(revision, "player 1", stack, **mark)
+        player = open_revision(revision, "player 1", stack, **mark)
         player.open()
         assert player.image == reference
         # The image built for the revision, pulled by its digest, not what the tag names now.
@@ -331,7 +331,7 @@ def test_on_one_host_a_worker_runs_the_revision_s_image_id_even_after_its_tag_mo
 ):
     """Without a registry the digest is the local image id: a tag moved on this host (the
     revision's ``arena-player:<id>``) cannot swap another image in either."""
-    from duel_runner.sandboxes import open_player
+    from duel_runner.sandboxes import open_revision
 
     settings.ARENA_REGISTRY = ""
     own = docker_client.images.get(player_image(EXAMPLE_PLAYERS / "random"))
@@ -343,7 +343,7 @@ def test_on_one_host_a_worker_runs_the_revision_s_image_id_even_after_its_tag_mo
     mark = {"org.rl-arena.test": uuid.uuid4().hex}  # other runs share this engine
     try:
         with contextlib.ExitStack() as stack:
-            player = open_player(revision, "player 1", stack, **mark)
+            player = open_revision(revision, "player 1", stack, **mark)
             player.open()
             assert player.image == own.id
             (container,) = docker_client.containers.list(filters={"label": label_filter(mark)})

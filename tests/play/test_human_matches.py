@@ -42,15 +42,15 @@ class Agent(InProcessPlayer):
 
 @pytest.fixture
 def agent(monkeypatch):
-    """The match's agent, opened the way open_player opens it (its label and labels too)."""
+    """The match's agent, opened the way open_revision opens it (its label and labels too)."""
     player = FirstFree()
     opened = []
 
-    def open_player(revision, label, stack, **labels):
+    def open_revision(revision, label, stack, **labels):
         opened.append((revision, label, labels))
         return Agent(player, label=label)
 
-    monkeypatch.setattr(human_matches, "open_player", open_player)
+    monkeypatch.setattr(human_matches, "open_revision", open_revision)
     player.opened = opened
     return player
 
@@ -166,7 +166,7 @@ def test_an_agent_that_cannot_start_loses_by_its_error(monkeypatch):
             raise StartupFailure("exited with code 1 before it was ready")
 
     monkeypatch.setattr(
-        human_matches, "open_player", lambda revision, label, stack, **labels: Broken(None)
+        human_matches, "open_revision", lambda revision, label, stack, **labels: Broken(None)
     )
     match = _match()
     human_matches.play_human_match(match.pk, _inbox())

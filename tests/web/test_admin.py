@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import Revision
-from duel_runner.sandboxes import open_player
+from duel_runner.sandboxes import open_revision
 from run_duel.errors import ArenaError
 from tests.conftest import EXAMPLE_PLAYERS
 from tests.platform import factories
@@ -60,9 +60,9 @@ def test_a_process_revision_is_refused_unless_the_arena_allows_it(settings):
     revision = Revision.objects.select_related("competitor__environment").get(pk=revision.pk)
     settings.ARENA_ALLOW_PROCESS_SANDBOX = False
     with contextlib.ExitStack() as stack, pytest.raises(ArenaError, match="does not allow"):
-        open_player(revision, "player 1", stack)
+        open_revision(revision, "player 1", stack)
     settings.ARENA_ALLOW_PROCESS_SANDBOX = True
     with contextlib.ExitStack() as stack:
-        player = open_player(revision, "player 1", stack)
+        player = open_revision(revision, "player 1", stack)
         player.open()
         assert player.start([0.0] * 9 + [1.0], [3, 5]) == 3
