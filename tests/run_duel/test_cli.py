@@ -145,6 +145,9 @@ def test_it_runs_folders_in_docker_and_cleans_up_on_ctrl_c(docker_client, no_lef
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal sends it, even when this suite was started in the background
+        # by a shell that ignores SIGINT (its children would inherit the ignoring).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     from run_duel.docker_sandbox import SANDBOX_LABEL
 
