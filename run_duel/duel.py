@@ -30,7 +30,7 @@ an honest duel can last, from the game's deadlines.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import environments
 from run_duel.errors import ArenaError, DuelAborted, StartupFailure
@@ -285,8 +285,9 @@ def _restart_dead(
     max_restarts: int,
 ) -> None:
     for i, handle in enumerate(players):
-        if gone[i] or not isinstance(handle, RestartablePlayer) or not handle.dead:
+        if gone[i] or not getattr(handle, "dead", False):
             continue
+        handle = cast(RestartablePlayer, handle)  # only a sandbox has a process that dies
         if restarts[i] >= max_restarts:
             gone[i] = (
                 f"{handle.label} failed {max_restarts + 1} times (see the earlier matches) "

@@ -12,7 +12,7 @@ import importlib.util
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -30,9 +30,12 @@ class PlayerHandle(Protocol):
     def end(self, state: list, prev_reward: float) -> None: ...
 
 
-@runtime_checkable
 class RestartablePlayer(PlayerHandle, Protocol):
-    """A handle whose process can die (a sandbox): a duel restarts it for the next match."""
+    """A handle whose process can die (a sandbox): a duel restarts it for the next match.
+
+    Told apart by its ``dead`` attribute, not by ``isinstance``: a runtime protocol check on
+    every match would cost a duel more than its moves do.
+    """
 
     dead: bool
 
