@@ -100,7 +100,7 @@ def validate_revision(revision_id: int) -> None:
             # The arena failed, not the player: validate again later.
             revision.test_state = Revision.TEST_SCHEDULED
             revision.test_error = ""
-            if finish(revision, _VALIDATION_FIELDS, on_refused=_validation_refused):
+            if finish(revision, _VALIDATION_FIELDS, on_refused=validation_refused):
                 log.warning(
                     "validation of revision %s hit an arena error (attempt %s): %s",
                     revision_id,
@@ -111,7 +111,7 @@ def validate_revision(revision_id: int) -> None:
             return
         revision.test_state = Revision.TEST_FAILED
         revision.test_error = gave_up(revision.test_attempts, record["error_msg"] or "")
-        finish(revision, _VALIDATION_FIELDS, on_refused=_validation_refused)
+        finish(revision, _VALIDATION_FIELDS, on_refused=validation_refused)
         return
     failed = record["player_1_errors"] or record["player_2_errors"]
     revision.test_state = Revision.TEST_FAILED if failed else Revision.TEST_COMPLETED
@@ -121,11 +121,11 @@ def validate_revision(revision_id: int) -> None:
         revision,
         _VALIDATION_FIELDS,
         then=None if failed else pipeline.advance,
-        on_refused=_validation_refused,
+        on_refused=validation_refused,
     )
 
 
-def _validation_refused(revision: Revision, exc: Exception) -> list[str]:
+def validation_refused(revision: Revision, exc: Exception) -> list[str]:
     """The database refused the outcome: the revision still ends, failed, with the reason."""
     log.error("could not store the validation of revision %s: %s", revision.pk, exc)
     revision.test_state = Revision.TEST_FAILED
@@ -209,12 +209,12 @@ def _record_outcome(duel: Duel, record: dict[str, Any], log_1: str, log_2: str) 
         "record_file", "log_1", "log_2",
     ]  # fmt: skip
     # The rankings that hold the duel change in the same transaction (the pipeline's hooks).
-    if not finish(duel, fields, then=pipeline.duel_finished, on_refused=_duel_refused):
+    if not finish(duel, fields, then=pipeline.duel_finished, on_refused=duel_refused):
         for field in (duel.record_file, duel.log_1, duel.log_2):
             field.delete(save=False)
 
 
-def _duel_refused(duel: Duel, exc: Exception) -> list[str]:
+def duel_refused(duel: Duel, exc: Exception) -> list[str]:
     """The database refused the outcome: the duel still ends, failed, and is ranked as such."""
     log.error("could not store the outcome of duel %s: %s", duel.pk, exc)
     duel.state = Duel.FAILED

@@ -94,12 +94,12 @@ def test_finish_stores_what_a_player_wrote_without_its_control_characters():
 
 
 def test_a_refused_save_still_ends_the_row():
-    from duel_runner.tasks import _duel_refused
+    from duel_runner.tasks import duel_refused
 
     duel = _duel(state=Duel.RUNNING, claim=uuid.uuid4(), attempts=1)
     duel.state = Duel.COMPLETED
     duel.result = "R" * 500  # longer than the column: PostgreSQL refuses the whole save
-    assert finish(duel, ["state", "result"], on_refused=_duel_refused)
+    assert finish(duel, ["state", "result"], on_refused=duel_refused)
     duel.refresh_from_db()
     assert duel.state == Duel.FAILED and duel.result == "ERROR" and duel.claim is None
     assert "could not be stored" in duel.error_msg
