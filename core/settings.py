@@ -229,7 +229,7 @@ ARENA_PLAYER_IMAGE_REPOSITORY = env_str("ARENA_PLAYER_IMAGE_REPOSITORY", "arena-
 # pushes every image there, workers pull an image they lack before a duel. Empty: one host.
 ARENA_REGISTRY = env_str("ARENA_REGISTRY").rstrip("/")
 # The registry's basic-auth credentials (its htpasswd file is made
-# from them), sent with each push and pull; workers run images by digest (builder/registry.py).
+# from them), sent with each push and pull; workers run images by digest (run_duel/images.py).
 ARENA_REGISTRY_USERNAME = env_str("ARENA_REGISTRY_USERNAME")
 ARENA_REGISTRY_PASSWORD = env_str("ARENA_REGISTRY_PASSWORD")
 ARENA_PIP_INDEX_URL = env_str("ARENA_PIP_INDEX_URL")
