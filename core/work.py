@@ -11,8 +11,6 @@ recorded exactly once. Which task follows which outcome is :mod:`core.pipeline`'
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -22,6 +20,7 @@ from celery import Task
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
+from run_duel.docker_sandbox import this_process
 from run_duel.errors import DuelAborted
 from run_duel.text import cap, clean
 
@@ -29,12 +28,8 @@ M = TypeVar("M", bound=models.Model)
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def enqueue(task: Any, *args: Any) -> None:
-    """Send the task when the current transaction commits: a worker never sees a row too early."""
-    transaction.on_commit(lambda: task.delay(*args))
+    """``host:pid`` of this process: who holds a claimed row, as its sandboxes' label says."""
+    return this_process()
 
 
 def claim(

@@ -6,9 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core import pipeline
 from core.models import Revision
-from core.work import enqueue
-from publisher.tasks import publish_revision
 
 
 class Command(BaseCommand):
@@ -43,7 +42,7 @@ class Command(BaseCommand):
             )
             # Oldest first: each competitor's folder ends with its latest revision.
             for pk in ids:
-                enqueue(publish_revision, pk)
+                pipeline.send(pipeline.PUBLISH, pk)
         note = f" ({retried} of them had failed)" if retried else ""
         plural = "" if len(ids) == 1 else "s"
         self.stdout.write(f"sent {len(ids)} revision{plural} to publish{note}")
