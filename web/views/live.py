@@ -1,25 +1,34 @@
 """Watching a duel live: the page, and the Server-Sent Events stream it reads.
 
 The stream reads the duel's live channel (:mod:`duel_runner.live`), never the worker: any
-number of spectators cost the duel nothing. Each open stream holds a thread of the web server
-(gunicorn gthread), so a stream ends after ``ARENA_LIVE_STREAM_SECONDS`` (the browser's
-EventSource reconnects by itself and sends ``Last-Event-ID`` to go on where it left off), and a
-web process serves at most ``ARENA_LIVE_STREAMS_PER_PROCESS`` streams at once: the next
-spectator is told to retry a few seconds later, and the threads left keep serving the pages.
-One viewer (a user, or an address when logged out) holds at most
+number of spectators cost the duel nothing. The stream is an asynchronous view: served by an
+ASGI server (uvicorn's worker under gunicorn, see docker/gunicorn.conf.py), each open stream
+is a coroutine waiting on the duel's :class:`~duel_runner.live.Tail`, not a thread, so a web
+process holds thousands while its threads serve the ordinary pages.
+
+A stream still ends after ``ARENA_LIVE_STREAM_SECONDS`` (the browser's EventSource reconnects
+by itself and sends ``Last-Event-ID`` to go on where it left off: a stream never outlives a
+deploy by long, and a spectator who left is noticed), and a web process serves at most
+``ARENA_LIVE_STREAMS_PER_PROCESS`` streams at once: the next spectator is told to retry a few
+seconds later. One viewer (a user, or an address when logged out) holds at most
 ``ARENA_LIVE_STREAMS_PER_VIEWER`` of them, so a single person cannot take them all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.contrib.auth.models import AnonymousUser
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 
@@ -34,33 +43,35 @@ HEARTBEAT_SECONDS = 15.0
 # How long a spectator turned away (every stream of this process taken) waits before retrying.
 BUSY_RETRY_MS = 5000
 RECONNECT_MS = 1000
+# A spectator's stream sends at most this often: what a fast duel plays in between goes in one
+# write. Nobody sees 100 ms; a thousand spectators cost a tenth of the writes of one per batch.
+FLUSH_SECONDS = 0.1
 
+# The streams this process serves, in all and by viewer (a user's id, or an address when logged
+# out). Counted under a lock: the event loop's thread takes them, but the test client and a
+# WSGI server run each request in a loop of its own thread.
 _slots_lock = threading.Lock()
-_slots: dict[int, threading.BoundedSemaphore] = {}
-
-
-def _stream_slots() -> threading.BoundedSemaphore:
-    """The process's stream slots, sized by the current settings (tests change them)."""
-    size = settings.ARENA_LIVE_STREAMS_PER_PROCESS
-    with _slots_lock:
-        return _slots.setdefault(size, threading.BoundedSemaphore(size))
-
-
-# Streams each viewer holds in this process (a user's id, or an address when logged out), so one
-# viewer opening many tabs (or a script) cannot take every stream of the process.
+_streams = 0
 _viewers: dict[str, int] = {}
 
 
-def _take_viewer_slot(viewer: str) -> bool:
+def _take_slot(viewer: str) -> bool:
+    """A stream for this viewer, if the process and the viewer's share have one left."""
+    global _streams
     with _slots_lock:
         if _viewers.get(viewer, 0) >= settings.ARENA_LIVE_STREAMS_PER_VIEWER:
             return False
+        if _streams >= settings.ARENA_LIVE_STREAMS_PER_PROCESS:
+            return False
         _viewers[viewer] = _viewers.get(viewer, 0) + 1
+        _streams += 1
         return True
 
 
-def _release_viewer_slot(viewer: str) -> None:
+def _release_slot(viewer: str) -> None:
+    global _streams
     with _slots_lock:
+        _streams -= 1
         left = _viewers.get(viewer, 1) - 1
         if left > 0:
             _viewers[viewer] = left
@@ -68,9 +79,14 @@ def _release_viewer_slot(viewer: str) -> None:
             _viewers.pop(viewer, None)
 
 
-def viewer_of(request: HttpRequest) -> str:
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
+def streams_open() -> int:
+    """How many streams this process serves now."""
+    return _streams
+
+
+def viewer_of(request: HttpRequest, user: Any) -> str:
+    if user.is_authenticated:
+        return f"user:{user.pk}"
     return f"address:{client_address(request)}"
 
 
@@ -79,7 +95,16 @@ def _message(kind: str, data: dict[str, Any], event_id: str | None = None) -> st
     return f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-def _finished(pk: int) -> str | None:
+def _event_message(event_id: str, event: live.Event) -> str:
+    return _message(event["kind"], event, event_id)
+
+
+# Each watched duel's newest events, shared by its spectators in this process, each written
+# out once as the stream sends it.
+tails = live.Tails(_event_message, wait=HEARTBEAT_SECONDS)
+
+
+def _finished_state(pk: int) -> str | None:
     """The duel's state once it no longer runs (or will not run: gone), else None."""
     state = Duel.objects.filter(pk=pk).values_list("state", flat=True).first()
     if state in (Duel.SCHEDULED, Duel.RUNNING):
@@ -87,55 +112,105 @@ def _finished(pk: int) -> str | None:
     return state or "GONE"
 
 
-def _events(pk: int, last_id: str | None, finished: bool, viewer: str = "") -> Iterator[str]:
+StateCheck = Callable[[int], Awaitable[str | None]]
+
+
+async def _events(
+    pk: int,
+    last_id: str | None,
+    finished: bool,
+    viewer: str = "",
+    _finished: StateCheck | None = None,
+) -> AsyncIterator[str]:
     """The SSE body: the duel's events from ``last_id`` on, until the duel ends or the
     stream's time is up (the browser then reconnects with the last id it received)."""
-    busy = f"retry: {BUSY_RETRY_MS}\n\n" + _message("busy", {"retry_ms": BUSY_RETRY_MS})
-    if not _take_viewer_slot(viewer):
-        # This viewer's other streams (tabs) hold their share: this one waits its turn.
-        yield busy
-        return
-    slots = _stream_slots()
-    if not slots.acquire(blocking=False):
-        _release_viewer_slot(viewer)
-        yield busy
+    if _finished is None:
+        _finished = sync_to_async(_finished_state)
+    if not _take_slot(viewer):
+        # Every stream of the process is taken, or this viewer's other tabs hold its share.
+        yield f"retry: {BUSY_RETRY_MS}\n\n" + _message("busy", {"retry_ms": BUSY_RETRY_MS})
         return
     try:
-        channel = live.channel()
+        source = live.async_channel()
         yield f"retry: {RECONNECT_MS}\n\n"
-        deadline = time.monotonic() + settings.ARENA_LIVE_STREAM_SECONDS
+        if source is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.ARENA_LIVE_STREAM_SECONDS
         cursor = last_id
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            # A finished duel only replays what the channel still holds, without waiting.
-            wait = 0.0 if finished else min(HEARTBEAT_SECONDS, remaining)
-            events = channel.read(pk, cursor, wait) if channel is not None else []
-            for event_id, event in events:
-                cursor = event_id
-                yield _message(event["kind"], event, event_id)
-                if event["kind"] == "duel_end":
-                    yield _message("end", {"state": _finished(pk) or Duel.RUNNING})
+        async with tails.watch(source, pk) as tail:
+            while True:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
                     return
-            if events:
-                continue
-            state = _finished(pk)
-            if state is not None:
-                yield _message("end", {"state": state})
-                return
-            finished = False
-            yield ": still here\n\n"
+                # A finished duel only replays what the channel still holds, without waiting.
+                wait = 0.0 if finished else min(HEARTBEAT_SECONDS, remaining)
+                events = await tail.read(cursor, wait)
+                if events:
+                    cursor = events[-1][0]
+                    kinds = [event["kind"] for _, event, _ in events]
+                    ended = kinds.index("duel_end") if "duel_end" in kinds else None
+                    if ended is not None:
+                        state = await _finished(pk) or Duel.RUNNING
+                        yield "".join(text for _, _, text in events[: ended + 1]) + _message(
+                            "end", {"state": state}
+                        )
+                        return
+                    yield "".join(text for _, _, text in events)
+                    if not finished:
+                        await asyncio.sleep(FLUSH_SECONDS)
+                    continue
+                state = await _finished(pk)
+                if state is not None:
+                    yield _message("end", {"state": state})
+                    return
+                finished = False
+                yield ": still here\n\n"
     finally:
-        slots.release()
-        _release_viewer_slot(viewer)
+        _release_slot(viewer)
 
 
-def live_events(request: HttpRequest, pk: int) -> HttpResponse:
-    duel = get_duel(pk)
+def _blocking(pk: int, last_id: str | None, finished: bool, viewer: str) -> Iterator[str]:
+    """The stream for a WSGI server (Django's runserver and test server): it would gather a
+    whole asynchronous body before sending any of it, so each stream runs its own event loop
+    in the thread the server gives it, as every stream did before the ASGI server. Its queries
+    run in a thread of its own, whose connection is closed at the end (a loop running in the
+    server's thread hides that thread's connection from Django)."""
+    loop = asyncio.new_event_loop()
+    queries = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-wsgi")
+    loop.set_default_executor(queries)
+    events = _events(
+        pk, last_id, finished, viewer, sync_to_async(_finished_state, thread_sensitive=False)
+    )
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(anext(events))
+            except StopAsyncIteration:
+                return
+    finally:
+        loop.run_until_complete(events.aclose())  # type: ignore[attr-defined]
+        queries.submit(connections.close_all).result()
+        loop.close()
+        queries.shutdown()
+
+
+def _duel_state(pk: int) -> tuple[int, bool]:
+    duel = Duel.objects.filter(pk=pk).only("pk", "state").first()
+    if duel is None:
+        raise Http404("No duel matches the given query.")
+    return duel.pk, duel.is_finished
+
+
+async def live_events(request: HttpRequest, pk: int) -> HttpResponse:
+    pk, finished = await sync_to_async(_duel_state)(pk)
+    user = await request.auser() if hasattr(request, "auser") else AnonymousUser()
     last_id = request.headers.get("Last-Event-ID") or request.GET.get("last") or None
+    viewer = viewer_of(request, user)
     response = StreamingHttpResponse(
-        _events(duel.pk, last_id, duel.is_finished, viewer_of(request)),
+        _events(pk, last_id, finished, viewer)
+        if isinstance(request, ASGIRequest)
+        else _blocking(pk, last_id, finished, viewer),
         content_type="text/event-stream",
     )
     response["Cache-Control"] = "no-cache"
