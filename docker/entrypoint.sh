@@ -1,7 +1,8 @@
 #!/bin/sh
 # The app image's entrypoint: one role per container.
 #
-#   web              gunicorn on ARENA_WEB_BIND (0.0.0.0:8000), settings in docker/gunicorn.conf.py
+#   web              gunicorn with uvicorn's worker (ASGI, core.asgi) on ARENA_WEB_BIND
+#                    (0.0.0.0:8000), settings in docker/gunicorn.conf.py
 #   worker           a Celery worker of the "arena" queue (builds, validations, duels) and
 #                    the "moves" queue (the API's moves: short, someone waits for them),
 #                    ARENA_WORKER_CONCURRENCY processes (default: 2)
@@ -107,7 +108,9 @@ case "$role" in
   web)
     check_secret
     check_web
-    exec gunicorn --config /app/docker/gunicorn.conf.py core.wsgi:application
+    # Each spectator's stream is an open connection, a file descriptor: allow thousands.
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    exec gunicorn --config /app/docker/gunicorn.conf.py core.asgi:application
     ;;
   worker | play)
     if [ "$(id -u)" = 0 ]; then

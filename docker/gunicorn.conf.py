@@ -1,5 +1,8 @@
 """gunicorn's settings for the web container (docker/entrypoint.sh web), from the environment.
 
+gunicorn manages the processes (restarts, graceful reloads, max_requests); each runs uvicorn
+serving the ASGI application core.asgi.
+
 The web container is reachable only by nginx, on the compose network: nginx sets
 X-Forwarded-Proto, so requests that came over TLS are secure for Django (secure CSRF checks,
 https links) without further settings. Uploads reach gunicorn only once nginx has buffered
@@ -9,10 +12,16 @@ the whole request body, so a slow client does not hold a worker.
 import os
 
 bind = os.environ.get("ARENA_WEB_BIND") or "0.0.0.0:8000"
-# Threads serve the page requests; processes use the cores. 2 x 4 suits a 2-CPU droplet.
-worker_class = "gthread"
+# An ASGI server in each process (core.asgi, uvicorn's worker): the live streams are coroutines
+# of its event loop, thousands per process, and the ordinary pages run in Django's threads.
+# Processes use the cores: 2 suit a 2-CPU droplet.
+worker_class = "uvicorn_worker.UvicornWorker"
 workers = int(os.environ.get("ARENA_WEB_WORKERS") or 2)
-threads = int(os.environ.get("ARENA_WEB_THREADS") or 4)
+# uvicorn's worker has no connection cap of its own (gunicorn's worker_connections is for other
+# workers): the streams are capped by ARENA_LIVE_STREAMS_PER_PROCESS, and each open connection
+# is a file descriptor, which docker-compose.yml (ulimits) and the entrypoint allow by the
+# tens of thousands. A burst of spectators (a final starting) waits in a long accept queue.
+backlog = 2048
 timeout = 60
 graceful_timeout = 30
 keepalive = 5

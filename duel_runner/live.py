@@ -416,11 +416,11 @@ class Tail:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
-    async def stop(self) -> None:
+    def stop(self) -> None:
+        # Not awaited: a command being cancelled may take its time to give its connection back,
+        # and the spectator leaving (its response ending) must not wait for that.
         if self._task is not None:
             self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
 
     async def _run(self) -> None:
         while self.origin is None:
@@ -514,7 +514,7 @@ class Tails:
             tail.watchers -= 1
             if tail.watchers == 0 and self._tails.get(key) is tail:
                 del self._tails[key]
-                await tail.stop()
+                tail.stop()
 
 
 class Publisher:

@@ -2,7 +2,7 @@
 
 Loads the games, submits the example players (and a broken one), builds and validates
 them, runs a tournament per game with its progress, prints the leaderboards, then serves
-the site on 127.0.0.1:8000 (unless --no-serve).
+the site on 127.0.0.1:8000 with uvicorn, as the web container does (unless --no-serve).
 """
 
 from __future__ import annotations
@@ -93,10 +93,24 @@ class Command(BaseCommand):
             )
             self.keep_scheduling(settings.CELERY_BEAT_SCHEDULE["schedule-tournaments"]["schedule"])
             try:
-                call_command("runserver", options["addr"], use_reloader=False)
+                self.serve(options["addr"])
             finally:
                 # Duels and human matches may still hold sandboxes in this process's threads.
                 remove_own_containers()
+
+    def serve(self, addr: str) -> None:
+        """The site as production serves it: the ASGI application under uvicorn, so that a
+        live duel's spectators are coroutines, not threads (the pages run in Django's threads).
+        Ctrl-C stops it."""
+        import uvicorn
+
+        from core.asgi import application
+
+        host, _, port = addr.rpartition(":")
+        try:
+            uvicorn.run(application, host=host or "127.0.0.1", port=int(port), log_level="warning")
+        except ValueError as exc:
+            raise CommandError(f"--addr {addr}: give host:port, e.g. 127.0.0.1:8000") from exc
 
     def keep_scheduling(self, interval: float) -> threading.Thread:
         """Beat's job while the site is served: a new valid submission forms a new edition,
