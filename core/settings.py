@@ -276,11 +276,14 @@ ARENA_PROTOCOL_LINE_BYTES = env_int("ARENA_PROTOCOL_LINE_BYTES", 1 << 20, minimu
 # and for this long after the duel ends.
 ARENA_LIVE_MAXLEN = env_int("ARENA_LIVE_MAXLEN", 5000, minimum=100)
 ARENA_LIVE_KEEP_SECONDS = env_int("ARENA_LIVE_KEEP_SECONDS", 600, minimum=10)
-# Each spectator's event stream holds a web thread: it ends after this many seconds (the
-# browser reconnects at once where it left off), and a web process serves at most this many
-# at a time, so pages stay served however many spectators come (the others wait and retry).
+# A spectator's event stream (a coroutine of the web process's event loop under ASGI) ends
+# after this many seconds (the browser reconnects at once where it left off), and a web process
+# serves at most this many at a time. A stream costs a socket and a few KB, and the writes of
+# the duel's events (shared by all): 5000 per process is about twice what one process was
+# measured to hold with pages still fast (bench/bench_spectators.py), so the cap stops a flood,
+# not a crowd (the others wait and retry). Each is a file descriptor: see the web's ulimits.
 ARENA_LIVE_STREAM_SECONDS = env_float("ARENA_LIVE_STREAM_SECONDS", 60.0, minimum=1)
-ARENA_LIVE_STREAMS_PER_PROCESS = env_int("ARENA_LIVE_STREAMS_PER_PROCESS", 2, minimum=1)
+ARENA_LIVE_STREAMS_PER_PROCESS = env_int("ARENA_LIVE_STREAMS_PER_PROCESS", 5000, minimum=1)
 
 # --- Playing against an agent in the browser ---------------------------------------------------
 # Human matches running at once, over the whole arena: each holds a sandbox (and, with a broker,

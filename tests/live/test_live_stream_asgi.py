@@ -38,6 +38,14 @@ def _client() -> httpx.AsyncClient:
     )
 
 
+async def _all_streams_closed() -> None:
+    """The server gives a stream's slot back just after its last bytes reach the client."""
+    for _ in range(100):
+        if live_views.streams_open() == 0:
+            return
+        await asyncio.sleep(0.05)
+
+
 def _end(duel: Duel) -> None:
     duel.state = Duel.COMPLETED
     duel.save()
@@ -125,7 +133,9 @@ def test_the_process_and_each_viewer_have_a_cap(asgi_server, duel, settings):
             await asyncio.sleep(0.5)
             process_full = await first_message(client, 3)
             await asyncio.to_thread(_end, duel)
-            return same_viewer, process_full, await held, await other_viewer
+            result = same_viewer, process_full, await held, await other_viewer
+            await _all_streams_closed()
+            return result
 
     same_viewer, process_full, held, other = asyncio.run(scenario())
     for turned_away in (same_viewer, process_full):
@@ -139,6 +149,7 @@ def test_the_process_and_each_viewer_have_a_cap(asgi_server, duel, settings):
 
 def test_two_hundred_spectators_watch_while_the_pages_answer(asgi_server, duel, settings):
     settings.ARENA_BEHIND_PROXY = True
+    settings.ARENA_LIVE_STREAMS_PER_PROCESS = 5000
     spectators, matches = 200, 6
     url = f"{asgi_server}/duels/{duel.pk}/live/events"
 
@@ -158,7 +169,9 @@ def test_two_hundred_spectators_watch_while_the_pages_answer(asgi_server, duel, 
                 pages.append((await client.get(f"{asgi_server}/duels/{duel.pk}/")).status_code)
                 pages.append((await client.get(f"{asgi_server}/")).status_code)
             await asyncio.to_thread(_end, duel)
-            return await asyncio.gather(*watching), pages
+            result = await asyncio.gather(*watching), pages
+            await _all_streams_closed()
+            return result
 
     streams, pages = asyncio.run(scenario())
     assert set(pages) == {200}

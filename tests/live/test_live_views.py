@@ -1,5 +1,6 @@
-"""The live page, its Server-Sent Events stream (on the real Redis channel), and the links to
-it from the game page and the duel page."""
+"""The live page, its Server-Sent Events stream (on the real Redis channel) as a WSGI server
+(Django's test client, runserver) serves it, and the links to it from the game page and the
+duel page. The stream under the ASGI server production runs: test_live_stream_asgi.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from django.test import Client
 from core.models import Duel
 from duel_runner import live
 from tests.platform import factories
-from web.views import live as live_views
 
 pytestmark = pytest.mark.services
 
@@ -82,54 +82,6 @@ def test_it_goes_on_from_last_event_id(duel):
     live.channel().publish(duel.pk, [{"kind": "duel_end", "result": "DRAW", "tally": {}}])
     response = Client().get(f"/duels/{duel.pk}/live/events", headers={"Last-Event-ID": first[1][0]})
     assert _events(_read(response))[:2] == [("match_end", 1), ("match", 2)]
-
-
-def test_a_finished_duel_ends_the_stream_at_once(duel):
-    duel.state = Duel.COMPLETED
-    duel.save()
-    messages = _read(Client().get(f"/duels/{duel.pk}/live/events"))
-    assert _events(messages) == [("end", None)]
-    assert json.loads(messages[-1]["data"]) == {"state": "COMPLETED"}
-
-
-def test_a_quiet_stream_ends_in_time_for_the_browser_to_reconnect(duel, settings):
-    settings.ARENA_LIVE_STREAM_SECONDS = 1
-    messages = _read(Client().get(f"/duels/{duel.pk}/live/events"))
-    assert messages[0] == {"retry": str(live_views.RECONNECT_MS)}
-    assert _events(messages) == []  # no end: the duel still runs
-
-
-def test_a_full_process_asks_the_spectator_to_come_back(duel, settings):
-    settings.ARENA_LIVE_STREAMS_PER_PROCESS = 1
-    slots = live_views._stream_slots()
-    assert slots.acquire(blocking=False)
-    try:
-        messages = _read(Client().get(f"/duels/{duel.pk}/live/events"))
-    finally:
-        slots.release()
-    assert _events(messages) == [("busy", None)]
-    assert messages[0]["retry"] == str(live_views.BUSY_RETRY_MS)
-
-
-def test_one_viewer_cannot_take_every_stream_of_the_process(duel, settings):
-    settings.ARENA_LIVE_STREAMS_PER_PROCESS = 3
-    settings.ARENA_LIVE_STREAMS_PER_VIEWER = 1
-    settings.ARENA_LIVE_STREAM_SECONDS = 1
-    viewer = factories.user("viewer")
-    tab_1, tab_2 = Client(), Client()
-    tab_1.force_login(viewer)
-    tab_2.force_login(viewer)
-    address = f"/duels/{duel.pk}/live/events"
-    first = iter(tab_1.get(address).streaming_content)
-    assert next(first).startswith(b"retry: ")  # the stream has started: it holds its slots
-    try:
-        assert _events(_read(tab_2.get(address))) == [("busy", None)]
-        # Another viewer (here anonymous, known by address) still gets a stream.
-        assert _events(_read(Client().get(address))) == []
-    finally:
-        for _ in first:  # the stream runs to its end (1 s) and gives its slots back
-            pass
-    assert _events(_read(tab_2.get(address))) == []
 
 
 def test_an_unknown_duel_is_not_found(db, redis_broker):
