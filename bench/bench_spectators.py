@@ -143,8 +143,8 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
-def prepare(args: argparse.Namespace) -> int:
-    """The database (migrated, games loaded) and a running duel: its pk."""
+def prepare(args: argparse.Namespace) -> None:
+    """The database: migrated, games loaded."""
     os.environ.update(server_env(args))
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=os.environ, check=True
@@ -159,6 +159,11 @@ def prepare(args: argparse.Namespace) -> int:
     import django
 
     django.setup()
+
+
+def new_duel() -> int:
+    """A running duel of two (never played) revisions: its pk. One per setup, so each crowd
+    watches a channel of its own."""
     from core.models import Competitor, Duel, Environment, Revision, User
 
     game = Environment.objects.get(slug="tic-tac-toe")
@@ -335,7 +340,8 @@ def feed(pk: int, stop: threading.Event, interval: float) -> int:
     return published
 
 
-async def run_one(kind: str, pk: int, args: argparse.Namespace) -> Result:
+async def run_one(kind: str, args: argparse.Namespace) -> Result:
+    pk = await asyncio.to_thread(new_duel)
     port = free_port()
     server = start_server(kind, port, args)
     result = Result(kind)
@@ -374,7 +380,14 @@ async def run_one(kind: str, pk: int, args: argparse.Namespace) -> Result:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
+        await asyncio.to_thread(finish_duel, pk)
     return result
+
+
+def finish_duel(pk: int) -> None:
+    from core.models import Duel
+
+    Duel.objects.filter(pk=pk).update(state=Duel.COMPLETED)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -407,15 +420,12 @@ def main() -> None:
         ["psql", args.database.rsplit("/", 1)[0] + "/postgres", "-qc", f"CREATE DATABASE {name}"],
         capture_output=True,
     )
-    pk = prepare(args)
+    prepare(args)
     results = [
-        asyncio.run(run_one(kind, pk, args))
+        asyncio.run(run_one(kind, args))
         for kind in ("threaded", "asgi")
         if args.only in (None, kind)
     ]
-    from core.models import Duel
-
-    Duel.objects.filter(pk=pk).update(state=Duel.COMPLETED)
 
     rows = []
     for r in results:
