@@ -27,9 +27,11 @@ graceful_timeout = 30
 keepalive = 5
 # Trust X-Forwarded-Proto from whoever connects: only nginx can (no published port).
 forwarded_allow_ips = "*"
-# A worker is replaced now and then, so a slow leak cannot grow for weeks.
-max_requests = 2000
-max_requests_jitter = 200
+# A worker is replaced now and then, so a slow leak cannot grow for weeks. Each live stream is a
+# request too, and spectators reconnect every ARENA_LIVE_STREAM_SECONDS: a crowd of 1000 makes
+# 1000 a minute, so the count is high enough not to cut a crowd's streams every few minutes.
+max_requests = 50000
+max_requests_jitter = 5000
 worker_tmp_dir = "/dev/shm"
 accesslog = "-"
 errorlog = "-"
