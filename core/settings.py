@@ -278,10 +278,10 @@ ARENA_LIVE_MAXLEN = env_int("ARENA_LIVE_MAXLEN", 5000, minimum=100)
 ARENA_LIVE_KEEP_SECONDS = env_int("ARENA_LIVE_KEEP_SECONDS", 600, minimum=10)
 # A spectator's event stream (a coroutine of the web process's event loop under ASGI) ends
 # after this many seconds (the browser reconnects at once where it left off), and a web process
-# serves at most this many at a time. A stream costs a socket and a few KB, and the writes of
-# the duel's events (shared by all): 5000 per process is about twice what one process was
-# measured to hold with pages still fast (bench/bench_spectators.py), so the cap stops a flood,
-# not a crowd (the others wait and retry). Each is a file descriptor: see the web's ulimits.
+# serves at most this many at a time. A stream costs a socket, a few KB and its share of the
+# writes of the duel's events (read once per process): two processes held 2000 spectators with
+# pages p95 under 200 ms (bench/bench_spectators.py), so 5000 a process stops a flood (the
+# others wait and retry) well before memory or file descriptors (see the web's ulimits) run out.
 ARENA_LIVE_STREAM_SECONDS = env_float("ARENA_LIVE_STREAM_SECONDS", 60.0, minimum=1)
 ARENA_LIVE_STREAMS_PER_PROCESS = env_int("ARENA_LIVE_STREAMS_PER_PROCESS", 5000, minimum=1)
 

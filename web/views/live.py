@@ -44,8 +44,10 @@ HEARTBEAT_SECONDS = 15.0
 BUSY_RETRY_MS = 5000
 RECONNECT_MS = 1000
 # A spectator's stream sends at most this often: what a fast duel plays in between goes in one
-# write. Nobody sees 100 ms; a thousand spectators cost a tenth of the writes of one per batch.
-FLUSH_SECONDS = 0.1
+# write. The writes are what a crowd costs (spectators x writes a second): at 0.25 s two web
+# processes held 2000 spectators of a move every 50 ms with pages p95 160 ms, at 0.1 s their
+# pages took 1.5 s (bench/bench_spectators.py). A quarter second is not seen on the board.
+FLUSH_SECONDS = 0.25
 
 # The streams this process serves, in all and by viewer (a user's id, or an address when logged
 # out). Counted under a lock: the event loop's thread takes them, but the test client and a
