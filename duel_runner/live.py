@@ -165,11 +165,12 @@ class AsyncRedisChannel:
     """:class:`RedisChannel`'s reading side on ``redis.asyncio``: the same stream, ids and late
     join, for the coroutines of one event loop (a client belongs to the loop it was made in)."""
 
-    def __init__(self, url: str, max_connections: int = 64) -> None:
+    def __init__(self, url: str, max_connections: int = 256) -> None:
         import redis.asyncio
 
         # A blocking pool: past max_connections a read waits for a connection instead of
-        # opening one per spectator (only catch-ups and each duel's Tail read Redis).
+        # opening one per spectator (only catch-ups and each duel's Tail read Redis; a Tail
+        # holds one while it waits for events, and far fewer duels than this run at once).
         pool = redis.asyncio.BlockingConnectionPool.from_url(
             url, max_connections=max_connections, timeout=None, health_check_interval=30
         )
