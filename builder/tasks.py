@@ -108,7 +108,7 @@ def build_revision(revision_id: int) -> None:
     elif outcome.error:
         revision.image_state = Revision.IMAGE_FAILED
         revision.image_error = outcome.error
-        finish(revision, SAVED_FIELDS)
+        finish(revision, SAVED_FIELDS, then=pipeline.revision_finished)
     else:
         revision.image_state = Revision.IMAGE_COMPLETED
         revision.image_name = outcome.image_name
@@ -171,4 +171,4 @@ def _arena_failed(revision: Revision, outcome: BuildOutcome) -> None:
         "maintainer was told. Submit it again later",
         ERROR_CHARS,
     )
-    finish(revision, SAVED_FIELDS)
+    finish(revision, SAVED_FIELDS, then=pipeline.revision_finished)

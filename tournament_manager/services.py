@@ -161,6 +161,7 @@ def update_ranking(tournament: Tournament) -> Tournament:
     state = rules.tournament_state(outcomes) if duels else Tournament.RUNNING
     if state != Tournament.RUNNING and tournament.state == Tournament.RUNNING:
         tournament.finished = timezone.now()
+        pipeline.edition_finished(tournament)  # its hooks act on commit, when the state is saved
     tournament.state = state
     tournament.save(update_fields=["duels_done", "state", "finished"])
     return tournament
