@@ -136,6 +136,12 @@ class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
             "none.",
         }
         widgets = {"webhook_url": forms.URLInput(attrs={"placeholder": "https://"})}
+        field_classes = {"webhook_url": forms.URLField}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An address typed without its scheme is taken as https (Django 6's default too).
+        self.fields["webhook_url"].assume_scheme = "https"  # type: ignore[attr-defined]
 
     def clean_webhook_url(self) -> str:
         url = self.cleaned_data.get("webhook_url", "").strip()

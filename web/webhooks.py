@@ -36,6 +36,7 @@ class Delivery:
 
     status: int | None
     error: str = ""
+    refused: bool = False  # the address itself was refused: trying again changes nothing
 
     @property
     def ok(self) -> bool:
@@ -44,7 +45,9 @@ class Delivery:
     @property
     def worth_retrying(self) -> bool:
         """A server error or no answer may pass; a 4xx answer or a refused address will not."""
-        return not self.ok and (self.status is None or self.status >= 500 or self.status == 429)
+        if self.ok or self.refused:
+            return False
+        return self.status is None or self.status >= 500 or self.status == 429
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -137,7 +140,7 @@ def post(
         scheme, host, port, path = check_url(url)
         address = resolve(host, port, allow_loopback)
     except Refused as exc:
-        return Delivery(None, str(exc))
+        return Delivery(None, str(exc), refused=True)
     kind = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     connection = kind(host, port, address, timeout)
     headers = {

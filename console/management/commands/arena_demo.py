@@ -77,6 +77,7 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}; sandbox: {kind}")
+        self.use_mail_folder()
         call_command("migrate", verbosity=0, interactive=False)
         load_games()
         self.submit_examples()
@@ -118,6 +119,16 @@ class Command(BaseCommand):
         thread = threading.Thread(target=loop, name="demo-scheduler", daemon=True)
         thread.start()
         return thread
+
+    def use_mail_folder(self) -> None:
+        """The mails the arena sends (notifications, password resets) go to files in var/mail/
+        rather than the terminal, where a dozen of them would bury the demo's progress."""
+        if settings.ARENA_SMTP_HOST:
+            return  # a real mail server was given: use it
+        folder = Path(settings.VAR_DIR) / "mail"
+        settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+        settings.EMAIL_FILE_PATH = str(folder)
+        self.stdout.write(f"Mails to participants: written to {folder}/, one file each")
 
     def submit_examples(self) -> None:
         self.stdout.write("\nSubmissions (build, then validation by self-play):")
