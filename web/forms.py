@@ -126,22 +126,22 @@ class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
             "team": "Team",
             "notify_revisions": "Mail me when a revision fails or validates",
             "notify_editions": "Mail me each finished edition's result (rank, change, points)",
-            "webhook_url": "Webhook address",
         }
         help_texts = {
             "github_username": "Shown on your profile, linked to your GitHub page. Optional.",
             "team": "Your team or lab, shown on your profile. Optional.",
-            "webhook_url": "Optional. The arena POSTs the same events there as JSON (the API's "
-            "own representation), signed in the X-Arena-Signature header. Leave it empty for "
-            "none.",
         }
-        widgets = {"webhook_url": forms.URLInput(attrs={"placeholder": "https://"})}
-        field_classes = {"webhook_url": forms.URLField}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # An address typed without its scheme is taken as https (Django 6's default too).
-        self.fields["webhook_url"].assume_scheme = "https"  # type: ignore[attr-defined]
+    # An address typed without its scheme is taken as https (Django 6's default too).
+    webhook_url = forms.URLField(
+        label="Webhook address",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text="Optional. The arena POSTs the same events there as JSON (the API's own "
+        "representation), signed in the X-Arena-Signature header. Leave it empty for none.",
+    )
 
     def clean_webhook_url(self) -> str:
         url = self.cleaned_data.get("webhook_url", "").strip()
