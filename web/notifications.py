@@ -166,6 +166,30 @@ def _notify(user: User, key: str, event: str, wants_mail: bool, **about: Any) ->
             pipeline.send(DELIVER_WEBHOOK, notification.pk)
 
 
+def describe(notification: Notification) -> str:
+    """``minimax v2 validated``, ``minimax v3 failed``, ``Quarto edition 4: minimax #2``."""
+    participant = notification.participant
+    if participant is not None:
+        tournament = participant.tournament
+        rank = f"#{participant.rank}" if participant.rank else "unranked"
+        name = participant.revision.competitor.name
+        return f"{tournament.environment.name} edition {tournament.edition}: {name} {rank}"
+    revision = notification.revision
+    assert revision is not None
+    happened = "validated" if notification.event == Notification.REVISION_VALIDATED else "failed"
+    return f"{revision.competitor.name} v{revision.version} {happened}"
+
+
+def recent(user: User, count: int = 5) -> list[tuple[Notification, str]]:
+    """The user's latest notifications, each with its description (the profile page's table)."""
+    rows = user.notifications.select_related(
+        "revision__competitor",
+        "participant__revision__competitor",
+        "participant__tournament__environment",
+    ).order_by("-created", "-pk")[:count]
+    return [(row, describe(row)) for row in rows]
+
+
 # --- Mails -----------------------------------------------------------------------------------
 
 
@@ -377,19 +401,20 @@ def deliver_webhook(notification_id: int) -> None:
             allow_loopback=settings.ARENA_WEBHOOK_ALLOW_LOOPBACK,
         )
         attempts = notification.webhook_attempts
+        what = describe(notification)
         if delivery.ok:
             notification.webhook_state = Notification.WEBHOOK_DELIVERED
             notification.webhook_error = ""
-            status = f"{notification.event}: delivered ({delivery.status})"
+            status = f"{what}: delivered (HTTP {delivery.status})"
         elif delivery.worth_retrying and pipeline.may_retry(WEBHOOKS, attempts):
             notification.webhook_error = delivery.error
-            status = f"{notification.event}: failed ({delivery.error}); trying again"
+            status = f"{what}: failed, trying again ({delivery.error})"
             pipeline.retry(WEBHOOKS, notification.pk, attempts)
         else:
             notification.webhook_state = Notification.WEBHOOK_FAILED
             notification.webhook_error = delivery.error
             tries = f"after {attempts} attempts" if attempts > 1 else "not retried"
-            status = f"{notification.event}: failed {tries} ({delivery.error})"
+            status = f"{what}: failed {tries} ({delivery.error})"
         notification.save(update_fields=["webhook_state", "webhook_attempts", "webhook_error"])
         User.objects.filter(pk=user.pk).update(
             webhook_status=cap(status, 300), webhook_status_at=timezone.now()

@@ -164,5 +164,6 @@ def post(
         )
     if not 200 <= answer.status < 300:
         first_line = text.strip().splitlines()[0][:200] if text.strip() else ""
-        return Delivery(answer.status, f"{answer.status} {answer.reason} {first_line}".strip())
+        quoted = f': "{first_line}"' if first_line else ""
+        return Delivery(answer.status, f"HTTP {answer.status} {answer.reason}{quoted}")
     return Delivery(answer.status)

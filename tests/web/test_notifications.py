@@ -79,9 +79,10 @@ def receiver() -> Iterator[Receiver]:
             self.send_response(status)
             if status in (301, 302, 307, 308):
                 self.send_header("Location", "/elsewhere")
-            self.send_header("Content-Length", "2")
+            answer = b"ok" if status < 300 else b"the receiver is busy"
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(answer)
 
         def do_GET(self) -> None:
             received.requests.append((self.path, dict(self.headers), b""))
@@ -237,7 +238,7 @@ def test_the_webhook_gets_the_api_s_json_signed(django_capture_on_commit_callbac
     assert payload["revision"] == rows[0]  # the API's own representation, to its owner
     assert payload["event"] == "revision.validated" and payload["competitor"] == "minimax"
     owner.refresh_from_db()
-    assert owner.webhook_status == "revision.validated: delivered (200)"
+    assert owner.webhook_status == "minimax v1 validated: delivered (HTTP 200)"
     assert Notification.objects.get().webhook_state == Notification.WEBHOOK_DELIVERED
 
     # Sent again, delivered once.
@@ -275,7 +276,9 @@ def test_a_failing_webhook_is_retried_a_capped_number_of_times(
     assert notification.webhook_state == Notification.WEBHOOK_FAILED
     assert notification.webhook_attempts == 3
     owner.refresh_from_db()
-    assert owner.webhook_status.startswith("revision.validated: failed after 3 attempts (500")
+    assert "v1 validated: failed after 3 attempts (HTTP 500 Internal Server Error" in (
+        owner.webhook_status
+    )
 
 
 def test_a_webhook_that_recovers_is_delivered(django_capture_on_commit_callbacks, receiver):

@@ -106,7 +106,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         "form": form,
         "new_secret": request.session.pop(NEW_SECRET_KEY, None),
         "signature_header": webhooks.SIGNATURE_HEADER,
-        "last_notifications": user.notifications.order_by("-created")[:5],
+        "last_notifications": notifications.recent(user),
+        "webhook_ok": ": delivered" in user.webhook_status,
     }
     return render(request, "web/accounts/profile_edit.html", context)
 
