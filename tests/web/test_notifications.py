@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from core import pipeline
 from core.celery import app
@@ -376,3 +377,23 @@ def test_the_profile_page_turns_mails_off_and_sets_a_webhook(receiver, settings)
     client.post(reverse("profile-edit"), form)  # the address removed: no secret left
     owner.refresh_from_db()
     assert (owner.webhook_url, owner.webhook_secret) == ("", "")
+
+
+def test_a_build_the_sweep_gives_up_is_told_to_its_owner(
+    django_capture_on_commit_callbacks, settings
+):
+    stale = timezone.now() - timezone.timedelta(hours=2)
+    revision = factories.valid_revision(
+        image_state=Revision.IMAGE_RUNNING,
+        image_attempts=settings.ARENA_MAX_BUILD_ATTEMPTS,  # none left
+        test_state=Revision.TEST_PENDING,
+        heartbeat=stale,
+        created=stale,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        pipeline.requeue_stuck_work()
+    revision.refresh_from_db()
+    assert revision.image_state == Revision.IMAGE_FAILED
+    [message] = mail.outbox
+    assert message.subject.endswith("failed its build"), message.subject
+    assert "gave up" in message.body, message.body
