@@ -72,11 +72,22 @@ def check_url(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, path
 
 
+# IPv6 prefixes that carry an IPv4 address (NAT64): judged by the address they carry.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def allowed_address(address: str, allow_loopback: bool) -> bool:
     """Whether a webhook may connect to ``address``: public, or loopback when allowed."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address inside an IPv6 one reaches that IPv4 address: judge that one.
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     if ip.is_loopback:
         return allow_loopback
     return ip.is_global and not ip.is_multicast

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -307,6 +309,9 @@ def test_private_and_loopback_addresses_are_refused(receiver, settings):
         "http://192.168.1.20:8080/hook",
         "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
         "http://[::ffff:10.0.0.1]/hook",
+        "http://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
+        "http://[2002:a00:1::1]/hook",  # 6to4 of 10.0.0.1
+        "http://[fd00::1]/hook",
         "http://0.0.0.0/hook",
     ):
         delivery = webhooks.post(url, b"{}", secret="s", event="e", timeout=2, allow_loopback=True)
@@ -338,6 +343,37 @@ def test_private_and_loopback_addresses_are_refused(receiver, settings):
     notification = Notification.objects.get()
     assert notification.webhook_state == Notification.WEBHOOK_FAILED
     assert notification.webhook_attempts == 1 and receiver.requests == []
+
+
+def test_an_https_webhook_checks_the_certificate(tmp_path):
+    """TLS to the pinned address still checks the certificate against the host's name."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    requests: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{server.server_address[1]}/hook"
+        delivery = webhooks.post(url, b"{}", secret="s", event="e", timeout=5, allow_loopback=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert delivery.status is None and "CERTIFICATE_VERIFY_FAILED" in delivery.error
+    assert requests == []  # a self-signed certificate is not trusted: nothing was sent
 
 
 # --- The profile page -----------------------------------------------------------------------
