@@ -128,9 +128,7 @@ def notify_revision(revision_id: int) -> None:
     if revision is None or event is None:
         return
     owner = revision.competitor.owner
-    _notify(
-        owner, f"revision-{revision.pk}-{event}", event, owner.notify_revisions, revision=revision
-    )
+    _notify(owner, f"revision-{revision.pk}-{event}", event, revision=revision)
 
 
 def notify_edition(tournament_id: int) -> None:
@@ -140,25 +138,29 @@ def notify_edition(tournament_id: int) -> None:
     for participant in participants:
         owner = participant.revision.competitor.owner
         key = f"edition-{tournament_id}-{participant.pk}"
-        _notify(
-            owner,
-            key,
-            Notification.EDITION_FINISHED,
-            owner.notify_editions,
-            participant=participant,
-        )
+        _notify(owner, key, Notification.EDITION_FINISHED, participant=participant)
 
 
-def _notify(user: User, key: str, event: str, wants_mail: bool, **about: Any) -> None:
+def wants_mail(user: User, event: str) -> bool:
+    """Whether the user wants this kind of mail now (the profile page's switches)."""
+    if not user.email:
+        return False
+    if event == Notification.EDITION_FINISHED:
+        return user.notify_editions
+    return user.notify_revisions
+
+
+def _notify(user: User, key: str, event: str, **about: Any) -> None:
+    mail = wants_mail(user, event)
     wants_webhook = bool(user.webhook_url and user.webhook_secret)
-    if not (wants_mail and user.email) and not wants_webhook:
+    if not mail and not wants_webhook:
         return
     with transaction.atomic():
         notification, _ = Notification.objects.get_or_create(
             user=user, key=key, defaults={"event": event, **about}
         )
         notification = Notification.objects.select_for_update().get(pk=notification.pk)
-        if wants_mail and user.email and notification.mailed is None:
+        if mail and notification.mailed is None:
             pipeline.send(SEND_MAIL, notification.pk)
         if wants_webhook and notification.webhook_state == Notification.WEBHOOK_NONE:
             notification.webhook_state = Notification.WEBHOOK_SCHEDULED
@@ -203,8 +205,8 @@ def send_notification_mail(notification_id: int) -> None:
             .filter(pk=notification_id, mailed__isnull=True)
             .first()
         )
-        if notification is None:
-            return
+        if notification is None or not wants_mail(notification.user, notification.event):
+            return  # sent already, or turned off since
         notification.mail_attempts += 1
         try:
             subject, body = mail_content(notification)

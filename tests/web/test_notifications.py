@@ -155,6 +155,13 @@ def test_no_revision_mail_when_turned_off(django_capture_on_commit_callbacks):
     assert mail.outbox == []
     assert not Notification.objects.exists()  # nothing to send, nothing recorded
 
+    # Turned off between the event and its mail: not sent either.
+    waiting = Notification.objects.create(
+        user=owner, key="k", event=Notification.REVISION_FAILED, revision=revision
+    )
+    notifications.send_notification_mail(waiting.pk)
+    assert mail.outbox == []
+
 
 def test_a_mail_server_out_of_reach_is_tried_a_capped_number_of_times(
     django_capture_on_commit_callbacks, settings
