@@ -462,7 +462,9 @@ def _match_winner(result: str) -> str | None:
 
 
 def _summary_key(duel: Duel) -> str:
-    return f"arena:record-summary:{SUMMARY_VERSION}:{duel.pk}:{duel.record_file.name}"
+    # The finish time too: a database rebuilt on the same cache reuses primary keys.
+    finished = duel.finished.isoformat() if duel.finished else ""
+    return f"arena:record-summary:{SUMMARY_VERSION}:{duel.pk}:{finished}:{duel.record_file.name}"
 
 
 def duel_summaries(duels: Iterable[Duel]) -> dict[int, dict[str, Any]]:
@@ -549,6 +551,18 @@ class MoveProfile:
     marks: dict[str, float] = field(default_factory=dict)
 
     @property
+    def median_text(self) -> str:
+        return duration(self.median)
+
+    @property
+    def p95_text(self) -> str:
+        return duration(self.p95)
+
+    @property
+    def slowest_text(self) -> str:
+        return duration(self.slowest)
+
+    @property
     def p95_share(self) -> int:
         return round(100 * self.p95 / self.deadline) if self.deadline else 0
 
@@ -556,6 +570,11 @@ class MoveProfile:
     def warning(self) -> bool:
         """Its slow moves are at half the deadline or more: a heavier position may time out."""
         return self.p95 >= self.deadline / 2 or self.slowest >= 0.8 * self.deadline
+
+
+def duration(seconds: float) -> str:
+    """ "4 ms" under a second (the times are whole milliseconds), "1.25 s" from there."""
+    return f"{round(seconds * 1000)} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def percentile(histogram: Mapping[int, int], share: float) -> int:
@@ -693,7 +712,7 @@ def first_player_advantage(game: Environment) -> FirstPlayerAdvantage | None:
         return FirstPlayerAdvantage(**cached)
     movers = [0, 0, 0]
     counted = 0
-    for chunk in _chunks(list(duels.only("pk", "record_file")), 500):
+    for chunk in _chunks(list(duels.only("pk", "finished", "record_file")), 500):
         for summary in duel_summaries(chunk).values():
             counted += 1
             for i in range(3):
