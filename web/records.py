@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.cache import cache
@@ -36,6 +36,8 @@ RECENT_DUELS = 20
 # Version of the cached per-duel summary: bump it when summarise_record changes.
 SUMMARY_VERSION = 1
 SUMMARY_SECONDS = 30 * 24 * 3600
+# Records one view of a game page may read to fill a cold cache (~30 ms each for 1000 matches).
+READS_PER_PAGE = 40
 ONE_LINE_CHARS = 160
 
 WON, LOST, DRAWN, ERROR = "won", "lost", "drawn", "error"
@@ -467,8 +469,22 @@ def _summary_key(duel: Duel) -> str:
     return f"arena:record-summary:{SUMMARY_VERSION}:{duel.pk}:{finished}:{duel.record_file.name}"
 
 
-def duel_summaries(duels: Iterable[Duel]) -> dict[int, dict[str, Any]]:
-    """Each finished duel's summary, from the cache or read from its record (then cached)."""
+@dataclass
+class ReadBudget:
+    """How many records a page may still read from storage; what it had to leave for later."""
+
+    reads: int
+    deferred: int = 0
+
+
+def duel_summaries(
+    duels: Iterable[Duel], budget: ReadBudget | None = None
+) -> dict[int, dict[str, Any]]:
+    """Each finished duel's summary, from the cache or read from its record (then cached).
+
+    With a ``budget``, at most ``budget.reads`` records are read; the duels left unread are
+    counted in ``budget.deferred`` (a cold cache never makes one page read thousands of files).
+    """
     duels = [duel for duel in duels if duel.record_file]
     keys = {_summary_key(duel): duel for duel in duels}
     found = cache.get_many(list(keys))
@@ -477,6 +493,11 @@ def duel_summaries(duels: Iterable[Duel]) -> dict[int, dict[str, Any]]:
     for key, duel in keys.items():
         if duel.pk in summaries:
             continue
+        if budget is not None:
+            if budget.reads <= 0:
+                budget.deferred += 1
+                continue
+            budget.reads -= 1
         record = services.read_record(duel)
         if record is None:
             continue
@@ -668,6 +689,7 @@ class FirstPlayerAdvantage:
     first_won: int
     second_won: int
     drawn: int
+    pending: int = 0  # finished duels not counted yet (a cold cache, read over several views)
 
     @property
     def matches(self) -> int:
@@ -695,30 +717,37 @@ class FirstPlayerAdvantage:
         return _segments(parts, self.matches)
 
 
-def first_player_advantage(game: Environment) -> FirstPlayerAdvantage | None:
+def first_player_advantage(
+    game: Environment, reads: int = READS_PER_PAGE
+) -> FirstPlayerAdvantage | None:
     """Across every finished duel of the game; recomputed only when a duel has finished since.
 
-    The aggregate is cached under the set of finished duels (their number and the latest
-    finish), and each duel's summary is cached on its own, so a new duel costs one file read.
+    The aggregate is cached under the set of finished duels (their number, the latest one and
+    the latest finish), and each duel's summary is cached on its own, so a new duel costs one
+    file read. On a cold cache one call reads at most ``reads`` records: the panel then says
+    how many duels it counts so far, and the next views complete it.
     """
     duels = _finished(game.duels.all())
-    stamp = duels.aggregate(latest=Max("finished"), top=Max("pk"))
-    count = duels.count()
-    if not count:
+    stamp = duels.aggregate(latest=Max("finished"), top=Max("pk"), count=Count("pk"))
+    if not stamp["count"]:
         return None
-    key = f"arena:first-player:{SUMMARY_VERSION}:{game.pk}:{count}:{stamp['top']}:{stamp['latest']}"
+    key = "arena:first-player:{}:{}:{count}:{top}:{latest}".format(
+        SUMMARY_VERSION, game.pk, **stamp
+    )
     cached = cache.get(key)
     if cached is not None:
         return FirstPlayerAdvantage(**cached)
     movers = [0, 0, 0]
     counted = 0
+    budget = ReadBudget(reads)
     for chunk in _chunks(list(duels.only("pk", "finished", "record_file")), 500):
-        for summary in duel_summaries(chunk).values():
+        for summary in duel_summaries(chunk, budget).values():
             counted += 1
             for i in range(3):
                 movers[i] += summary["movers"][i]
-    advantage = FirstPlayerAdvantage(counted, *movers)
-    cache.set(key, advantage.__dict__, SUMMARY_SECONDS)
+    advantage = FirstPlayerAdvantage(counted, *movers, pending=budget.deferred)
+    if not budget.deferred:
+        cache.set(key, asdict(advantage), SUMMARY_SECONDS)
     return advantage
 
 

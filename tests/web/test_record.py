@@ -380,7 +380,7 @@ def test_the_game_page_shows_the_first_player_advantage(anonymous, hero, records
     text = panel()
     assert f"First mover won</dt><dd>{round(100 * first / total, 1)}% " in text
     assert f"({first})" in text and f"({second})" in text and f"({drawn})" in text
-    assert f"{total} matches played to the end in 3 finished duels" in text
+    assert f"{total} matches played to the end in 3 finished duels;" in text
     # The aggregate is cached, yet a duel that finishes counts at once.
     alpha = Revision.objects.get(competitor__name="alpha")
     beta = Revision.objects.get(competitor__name="beta")
@@ -391,3 +391,33 @@ def test_the_game_page_shows_the_first_player_advantage(anonymous, hero, records
 def test_a_game_without_finished_duels_has_no_panel(anonymous):
     response = anonymous.get(reverse("game", args=["quarto"]))
     assert 'id="first-player"' not in response.content.decode()
+
+
+def test_a_cold_cache_is_filled_over_several_views_never_all_at_once(hero):
+    game = Environment.objects.get(slug="tic-tac-toe")
+    first = records.first_player_advantage(game, reads=2)
+    assert (first.duels, first.pending) == (2, 1)  # two records read, one left for later
+    second = records.first_player_advantage(game, reads=2)
+    assert (second.duels, second.pending) == (3, 0)
+    assert records.first_player_advantage(game, reads=0) == second  # complete, from the cache
+
+
+def test_a_player_near_the_deadline_is_warned():
+    # 90 moves of 0.1 s and 10 of 6 s, against a 10 s deadline: the 95th percentile is 6 s.
+    profile = records.move_profile({100: 90, 6000: 10}, 10.0)
+    assert (profile.median, profile.p95, profile.slowest) == (0.1, 6.0, 6.0)
+    assert profile.p95_share == 60 and profile.warning
+    assert profile.marks["p95_width"] == round(0.6 * profile.marks["track"], 1)
+    calm = records.move_profile({5: 99, 40: 1}, 10.0)
+    assert (calm.median_text, calm.p95_text, calm.warning) == ("5 ms", "5 ms", False)
+    assert records.move_profile({}, 10.0) is None
+
+
+def test_move_times_wait_for_duels_that_recorded_them(anonymous, owner, records_played):
+    old = json.loads(json.dumps(records_played["three"]))
+    for match in old["matches"]:
+        del match["move_seconds"]  # a record played before the arena timed moves
+    mine = factories.valid_revision(factories.competitor(name="veteran", owner=owner))
+    duel(mine, factories.valid_revision(factories.competitor(name="rival")), old)
+    card = section(page(anonymous, mine.competitor), 'id="move-times"', "</section>")
+    assert "appear here after its next duels" in card
