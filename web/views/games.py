@@ -9,6 +9,7 @@ from django.urls import path
 
 from core.models import Duel, Environment, Tournament, TournamentParticipant
 from run_duel import outcomes
+from web import records
 from web.access import get_game, get_tournament
 
 LIVE_DUELS_SHOWN = 20
@@ -72,6 +73,7 @@ def game(request: HttpRequest, slug: str) -> HttpResponse:
             "leaderboard": _leaderboard(latest),
             "editions": editions,
             "running_duels": running,
+            "first_player": records.first_player_advantage(environment),
         },
     )
 
