@@ -8,6 +8,12 @@
  * Interactive mode, ArenaRender["connect-four"](state, element, input) with
  * input = {actions, play, hint}: each column of `actions` is also a button that
  * calls input.play(column).
+ *
+ * For the pages that tell a match in words: render.marks names the first and the
+ * second mover's discs as drawn ("Red", "Yellow"), render.mark(i) draws disc i
+ * (0 first mover) as a small SVG for a legend, render.notation(state, action)
+ * names the column played ("column 4", 1-7 from the left; the same as
+ * notation.py) and render.notationHelp says so.
  */
 (function () {
   "use strict";
@@ -93,6 +99,17 @@
     figure.appendChild(text);
     element.replaceChildren(figure);
   }
+
+  function mark(index) {
+    var root = svg("svg", { "class": "arena-c4-mark", viewBox: "0 0 60 60", "aria-hidden": "true" });
+    svg("circle", { "class": index === 0 ? "arena-c4-red" : "arena-c4-yellow", cx: 30, cy: 30, r: 26 }, root);
+    return root;
+  }
+
+  render.marks = ["Red", "Yellow"];
+  render.mark = mark;
+  render.notation = function (state, action) { return "column " + (Number(action) + 1); };
+  render.notationHelp = "Columns are numbered 1 to 7 from the left.";
 
   window.ArenaRender = window.ArenaRender || {};
   window.ArenaRender["connect-four"] = render;

@@ -8,6 +8,12 @@
  * Interactive mode, ArenaRender["tic-tac-toe"](state, element, input) with
  * input = {actions, play, hint}: each empty cell of `actions` is also a button
  * that calls input.play(cell).
+ *
+ * For the pages that tell a match in words: render.marks names the first and the
+ * second mover's marks as drawn ("X", "O"), render.mark(i) draws mark i (0 first
+ * mover) as a small SVG for a legend, render.notation(state, action) names the
+ * cell played ("b2": column a-c from the left, row 1-3 from the top; the same as
+ * notation.py) and render.notationHelp says so.
  */
 (function () {
   "use strict";
@@ -96,6 +102,28 @@
     figure.appendChild(text);
     element.replaceChildren(figure);
   }
+
+  function cellName(cell) {
+    return "abc".charAt(cell % 3) + (Math.floor(cell / 3) + 1);
+  }
+
+  function mark(index) {
+    var root = svg("svg", { "class": "arena-ttt-mark", viewBox: "0 0 100 100", "aria-hidden": "true" });
+    var c = [50, 50], r = 30;
+    if (index === 0) {
+      var x = svg("g", { "class": "arena-ttt-x" }, root);
+      svg("line", { x1: c[0] - r, y1: c[1] - r, x2: c[0] + r, y2: c[1] + r }, x);
+      svg("line", { x1: c[0] - r, y1: c[1] + r, x2: c[0] + r, y2: c[1] - r }, x);
+    } else {
+      svg("circle", { "class": "arena-ttt-o", cx: c[0], cy: c[1], r: r }, root);
+    }
+    return root;
+  }
+
+  render.marks = ["X", "O"];
+  render.mark = mark;
+  render.notation = function (state, action) { return cellName(Number(action)); };
+  render.notationHelp = "Cells are named by column, a to c from the left, and row, 1 to 3 from the top.";
 
   window.ArenaRender = window.ArenaRender || {};
   window.ArenaRender["tic-tac-toe"] = render;
