@@ -1,6 +1,7 @@
 """Connect-four moves in words: "column 4" (columns 1-7 from the left, as the play page says).
 
-The same words as ``static/render.js``'s ``notation``; tests/environments/test_env_notation.py checks
+The same words as ``static/render.js``'s ``notation``;
+tests/environments/test_env_notation.py checks
 that both agree on the golden trajectories.
 """
 

@@ -1,7 +1,8 @@
 """Quarto moves in words: "places piece 7 (tall dark square solid) on c3 and gives piece 12".
 
 Squares are named like tic-tac-toe's cells: column a-d from the left, row 1-4 from the top.
-The same words as ``static/render.js``'s ``notation``; tests/environments/test_env_notation.py checks
+The same words as ``static/render.js``'s ``notation``;
+tests/environments/test_env_notation.py checks
 that both agree on the golden trajectories.
 """
 

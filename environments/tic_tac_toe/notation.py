@@ -1,6 +1,7 @@
 """Tic-tac-toe moves in words: the cell, "b2" (column a-c from the left, row 1-3 from the top).
 
-The same names as ``static/render.js``'s ``notation``; tests/environments/test_env_notation.py checks
+The same names as ``static/render.js``'s ``notation``;
+tests/environments/test_env_notation.py checks
 that both agree on the golden trajectories.
 """
 
