@@ -15,7 +15,9 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+import environments
 from core.models import Duel, Revision
+from environments.notation import move_texts
 from run_duel import outcomes
 from web import services
 from web.access import get_duel, hide_private_log_tails, visible_logs
@@ -163,24 +165,54 @@ def match_json(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return response
 
 
-def _steps(match: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
-    """Who moved into each state and the reward of that move.
+def _steps(slug: str, match: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Who moved into each state, the move in the game's words and the reward of that move.
 
     States are the position after reset, then one per move; the movers alternate from
     ``first_player``. Rewards are non-zero only on the move that ends the game, so the last
-    mover's reward is its score (docs/rules.md, "One match").
+    mover's reward is its score (docs/rules.md, "One match"). The words are the game's own
+    (``environments.notation``): "X: b2" where the game names its marks, "Player 2 places
+    piece 7 (...)" where both play the same pieces.
     """
     states = match.get("states") or []
     first = 1 if match.get("first_player") == "PLAYER_1" else 2
-    steps = [{"step": 0, "side": None, "name": "", "reward": None}]
+    marks = environments.info(slug).play.marks
+    moves = move_texts(slug, states)
+    steps: list[dict[str, Any]] = [
+        {"step": 0, "side": None, "name": "", "reward": None, "mark": None, "text": ""}
+    ]
     for k in range(1, len(states)):
         side = first if k % 2 == 1 else 3 - first
+        mover = 0 if k % 2 == 1 else 1  # 0: the first mover, whose marks are marks[0]
         last = k == len(states) - 1
         reward = match.get(f"player_{side}_score", 0) if last else 0
+        mark = marks[mover] if marks else None
+        text = f"{mark}: {moves[k - 1]}" if mark else f"Player {side} {moves[k - 1]}"
         steps.append(
-            {"step": k, "side": side, "name": names[f"PLAYER_{side}"], "reward": reward or 0}
+            {
+                "step": k,
+                "side": side,
+                "name": names[f"PLAYER_{side}"],
+                "reward": reward or 0,
+                "mark": mover if mark else None,
+                "text": text,
+            }
         )
     return steps
+
+
+def _legend(slug: str, first_side: int, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Who plays which of the game's marks in this match (none when both play the same
+    pieces): the first mover plays ``marks[0]``, and the first mover changes from match to
+    match."""
+    marks = environments.info(slug).play.marks
+    if not marks:
+        return []
+    sides = (first_side, 3 - first_side)
+    return [
+        {"mark": index, "word": marks[index], "side": side, "name": names[f"PLAYER_{side}"]}
+        for index, side in enumerate(sides)
+    ]
 
 
 def _match_outcome(match: dict[str, Any], names: dict[str, str]) -> dict[str, str]:
@@ -219,14 +251,15 @@ def replay(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     if match is None:
         return render(request, "web/duels/replay_pending.html", context)
     names = _names(duel)
-    steps = _steps(match, names)
+    slug = duel.environment.slug
+    steps = _steps(slug, match, names)
     outcome = _match_outcome(match, names)
     data = {
         "game": duel.environment.slug,
         "states": match.get("states") or [],
         "first_player": match.get("first_player"),
         "players": {"1": names["PLAYER_1"], "2": names["PLAYER_2"]},
-        "steps": [{"side": s["side"], "reward": s["reward"]} for s in steps],
+        "steps": [{"side": s["side"], "reward": s["reward"], "text": s["text"]} for s in steps],
         "result": match.get("result"),
         "player_1_score": match.get("player_1_score", 0),
         "player_2_score": match.get("player_2_score", 0),
@@ -240,6 +273,7 @@ def replay(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "steps": steps,
             "first_side": first_side,
             "first_name": names[f"PLAYER_{first_side}"],
+            "legend": _legend(slug, first_side, names),
             "outcome": outcome,
             "renderer": f"games/{duel.environment.slug}/render.js",
             "renderer_css": f"games/{duel.environment.slug}/style.css",
