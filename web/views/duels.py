@@ -70,6 +70,61 @@ def _side_outcome(result: str, side: int) -> tuple[str, str]:
     return ("pending", result or "?")
 
 
+# The filters of the duel page's list of matches, as its ``show`` query parameter: key ->
+# (label, which matches). "Wins" are matches won by playing; a player's error is listed under
+# errors (it counts as a win for the other side, docs/rules.md).
+MATCH_FILTERS: dict[str, tuple[str, Any]] = {
+    "all": ("All", lambda match: True),
+    "wins-1": ("Won by player 1", lambda match: match.get("result") == outcomes.PLAYER_1_WIN),
+    "wins-2": ("Won by player 2", lambda match: match.get("result") == outcomes.PLAYER_2_WIN),
+    "draws": ("Draws", lambda match: match.get("result") == outcomes.DRAW),
+    "errors": ("Errors", lambda match: match.get("result") in MATCH_ERRORS),
+    "first-1": ("Player 1 first", lambda match: match.get("first_player") == "PLAYER_1"),
+    "first-2": ("Player 2 first", lambda match: match.get("first_player") == "PLAYER_2"),
+}
+
+
+def filter_matches(
+    matches: list[dict[str, Any]], show: str
+) -> tuple[str, list[tuple[int, dict[str, Any]]], dict[str, int]]:
+    """The filter in force (an unknown one is "all"), its (number, match) pairs and the
+    count of every filter, in one pass over the record."""
+    show = show if show in MATCH_FILTERS else "all"
+    counts = dict.fromkeys(MATCH_FILTERS, 0)
+    kept = []
+    for number, match in enumerate(matches, start=1):
+        for key, (_, keeps) in MATCH_FILTERS.items():
+            if keeps(match):
+                counts[key] += 1
+                if key == show:
+                    kept.append((number, match))
+    return show, kept, counts
+
+
+def first_error(matches: list[dict[str, Any]]) -> int | None:
+    """The number of the first match that ended in an error, if any."""
+    keeps = MATCH_FILTERS["errors"][1]
+    return next((n for n, match in enumerate(matches, start=1) if keeps(match)), None)
+
+
+def _match_words(number: int, match: dict[str, Any], names: dict[str, str], side: int) -> str:
+    """One side's cell of the list in words, for its title and screen readers."""
+    result = match.get("result", "")
+    name = names[f"PLAYER_{side}"]
+    scores = f"{match.get('player_1_score', 0)} : {match.get('player_2_score', 0)}"
+    if result in MATCH_WINS:
+        verb = "won" if MATCH_WINS[result] == side else "lost"
+    elif result == outcomes.DRAW:
+        verb = "drew"
+    elif result == outcomes.OTHER_ERROR:
+        verb = "played a match the arena failed"
+    elif result in MATCH_ERRORS:
+        verb = "failed and lost" if MATCH_ERRORS[result] == side else "won by the other's error"
+    else:
+        verb = "has no result"
+    return f"Match {number}: player {side}, {name}, {verb} (score {scores}); open the replay"
+
+
 def _match_row(
     number: int, match: dict[str, Any], names: dict[str, str], visible: dict[int, bool]
 ) -> dict[str, Any]:
@@ -81,6 +136,8 @@ def _match_row(
         "first_side": 1 if match.get("first_player") == "PLAYER_1" else 2,
         "side_1": _side_outcome(result, 1),
         "side_2": _side_outcome(result, 2),
+        "words_1": _match_words(number, match, names, 1),
+        "words_2": _match_words(number, match, names, 2),
         "score_1": match.get("player_1_score", 0),
         "score_2": match.get("player_2_score", 0),
         "error": error,
@@ -120,12 +177,14 @@ def duel_page(request: HttpRequest, pk: int) -> HttpResponse:
     names = _names(duel)
     visible = visible_logs(request.user, duel)
     error = hide_private_log_tails(duel.error_msg, visible)
-    page = Paginator(matches, MATCHES_PER_PAGE).get_page(request.GET.get("page"))
-    first = (page.number - 1) * MATCHES_PER_PAGE + 1
-    rows = [
-        _match_row(first + i, match, names, visible) for i, match in enumerate(page.object_list)
-    ]
+    show, kept, counts = filter_matches(matches, request.GET.get("show", "all"))
+    page = Paginator(kept, MATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [_match_row(number, match, names, visible) for number, match in page.object_list]
     page_links = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    filters = [
+        {"key": key, "label": label, "count": counts[key], "current": key == show}
+        for key, (label, _) in MATCH_FILTERS.items()
+    ]
     return render(
         request,
         "web/duels/duel.html",
@@ -139,6 +198,12 @@ def duel_page(request: HttpRequest, pk: int) -> HttpResponse:
             "record_missing": duel.is_finished and record is None,
             "page": page,
             "page_links": page_links,
+            "matches_count": len(matches),
+            "filters": filters,
+            "show": show,
+            # Pager links keep the filter: "?show=errors&page=2".
+            "page_query": "" if show == "all" else f"show={show}&",
+            "first_error": first_error(matches),
             "ellipsis": Paginator.ELLIPSIS,
             "rows": rows,
             "logs": _logs(duel, visible),
