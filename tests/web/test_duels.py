@@ -333,7 +333,9 @@ def test_it_jumps_to_the_first_error(record, failing_record, anonymous):
     first = next(n for n, m in enumerate(mixed["matches"], 1) if m["result"].endswith("_ERROR"))
     page = page_of(anonymous, duel)
     link = reverse("replay", args=[duel.pk, first])
-    assert f'class="button small first-error" href="{link}"' in page
+    # It opens the replay on the last position, where the match stopped.
+    step = len(mixed["matches"][first - 1]["states"]) - 1
+    assert f'class="button small first-error" href="{link}#step-{step}"' in page
     assert f"Jump to the first error: match {first}" in page
     assert anonymous.get(link).status_code == 200
     # No error, no jump; a filter with nothing in it says so and links back to all.

@@ -107,6 +107,12 @@ def first_error(matches: list[dict[str, Any]]) -> int | None:
     return next((n for n, match in enumerate(matches, start=1) if keeps(match)), None)
 
 
+def _last_step(matches: list[dict[str, Any]], number: int | None) -> int:
+    if number is None:
+        return 0
+    return max(0, len(matches[number - 1].get("states") or []) - 1)
+
+
 def _match_words(number: int, match: dict[str, Any], names: dict[str, str], side: int) -> str:
     """One side's cell of the list in words, for its title and screen readers."""
     result = match.get("result", "")
@@ -204,6 +210,8 @@ def duel_page(request: HttpRequest, pk: int) -> HttpResponse:
             # Pager links keep the filter: "?show=errors&page=2".
             "page_query": "" if show == "all" else f"show={show}&",
             "first_error": first_error(matches),
+            # The replay opens on the error's last position, where the match stopped.
+            "first_error_step": _last_step(matches, first_error(matches)),
             "ellipsis": Paginator.ELLIPSIS,
             "rows": rows,
             "logs": _logs(duel, visible),
