@@ -152,8 +152,13 @@ def test_a_spectator_finds_a_match_and_reads_it(page, live_server, arena, redis_
     page.goto(f"{live_server.url}{live_href}")
     page.locator("#moves li").nth(6).wait_for()
     said = page.locator("#moves li .live-who").all_inner_texts()
-    marks = ["Red", "Yellow"] * 4
-    assert said == [f"{marks[k]}: column {c}" for k, c in enumerate(columns)]
+    running = arena["running"]
+    # Player 2 moved first: it plays Red.
+    movers = [("Red", running.revision_2), ("Yellow", running.revision_1)] * 4
+    assert said == [
+        f"{mark}: column {c} {who.competitor.name} v1"
+        for (mark, who), c in zip(movers, columns, strict=False)
+    ]
     legend = page.locator("#legend li")
     assert legend.nth(0).inner_text().startswith("Red moves first")
     assert "player 2" in legend.nth(0).inner_text()

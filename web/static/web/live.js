@@ -65,7 +65,11 @@
     li.setAttribute("data-step", String(index + 1));
     var who = document.createElement("span");
     who.className = "live-who";
-    who.textContent = move.words;
+    who.textContent = move.words + " ";
+    var mover = document.createElement("span");
+    mover.className = "muted move-who";
+    mover.textContent = name(move.player);
+    who.appendChild(mover);
     li.appendChild(who);
     if (move.reward) {
       var reward = document.createElement("span");
