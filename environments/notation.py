@@ -3,7 +3,7 @@
 Each game may have a ``notation.py`` beside its ``environment.py`` with
 ``notation(state, action) -> str`` (the words for ``action`` played from ``state``: "b2",
 "column 4", "places piece 7 (...) on c3 and gives piece 12"); its ``static/render.js`` says
-the same in the browser. A game without one (the tests' nim) falls back to
+the same in the browser. A game without one (the fourth game of the tests) falls back to
 "played action N". A match record holds states, not actions: :func:`actions_between`
 finds the action that leads from each state to the next by playing the rules.
 """
