@@ -117,3 +117,17 @@ def test_render_js_says_what_notation_py_says(golden: Any, slug: str) -> None:
 def test_render_js_without_notation(nim: Any) -> None:
     said = _node_notation("nim", [[[3, 1], 1]])
     assert said["texts"] is None and said["marks"] is None
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+@pytest.mark.parametrize("slug", [slug for slug in SHIPPED if environments.info(slug).play.marks])
+def test_the_board_captions_use_the_legends_words(golden: Any, slug: str) -> None:
+    from tests.environments.test_env_render import _render
+
+    marks = environments.info(slug).play.marks
+    assert marks is not None
+    states = [s for states, _ in _trajectories(golden, slug, 20) for s in states[-3:]]
+    allowed = {"Draw", *(f"{mark} wins" for mark in marks), *(f"{m} to move" for m in marks)}
+    captions = [drawing["texts"][-1] for drawing in _render(slug, states)]
+    assert set(captions) <= allowed
+    assert any(caption.endswith(" wins") for caption in captions)

@@ -20,6 +20,9 @@
   var SVG = "http://www.w3.org/2000/svg";
   var ROWS = 6, COLS = 7, CELL = 60;
   var DIRECTIONS = [[0, 1], [1, 0], [1, 1], [1, -1]];
+  // The discs' names, first mover's then second's: the captions, the legend (render.marks)
+  // and info.yml's play.marks say the same.
+  var MARKS = ["Red", "Yellow"];
 
   function svg(tag, attrs, parent) {
     var node = document.createElementNS(SVG, tag);
@@ -67,8 +70,8 @@
     var toMove = Number(state[42]);
     var win = winningCells(board);
     var full = board.every(function (v) { return v !== 0; });
-    var caption = win.length ? (board[win[0]] === 1 ? "Red wins" : "Yellow wins")
-      : full ? "Draw" : (toMove === 1 ? "Red" : "Yellow") + " to move";
+    var caption = win.length ? MARKS[board[win[0]] === 1 ? 0 : 1] + " wins"
+      : full ? "Draw" : MARKS[toMove === 1 ? 0 : 1] + " to move";
 
     var root = svg("svg", {
       "class": "arena-c4", viewBox: "0 0 " + COLS * CELL + " " + ROWS * CELL, role: "img",
@@ -106,7 +109,7 @@
     return root;
   }
 
-  render.marks = ["Red", "Yellow"];
+  render.marks = MARKS.slice();
   render.mark = mark;
   render.notation = function (state, action) { return "column " + (Number(action) + 1); };
   render.notationHelp = "Columns are numbered 1 to 7 from the left.";

@@ -20,6 +20,9 @@
   var SVG = "http://www.w3.org/2000/svg";
   var LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]];
   var CELL = 100;
+  // The marks' names, first mover's then second's: the captions, the legend (render.marks)
+  // and info.yml's play.marks say the same.
+  var MARKS = ["X", "O"];
 
   function svg(tag, attrs, parent) {
     var node = document.createElementNS(SVG, tag);
@@ -60,8 +63,8 @@
     var toMove = Number(state[9]);
     var line = winningLine(board);
     var full = board.every(function (v) { return v !== 0; });
-    var caption = line ? (board[line[0]] === 1 ? "X wins" : "O wins")
-      : full ? "Draw" : (toMove === 1 ? "X" : "O") + " to move";
+    var caption = line ? MARKS[board[line[0]] === 1 ? 0 : 1] + " wins"
+      : full ? "Draw" : MARKS[toMove === 1 ? 0 : 1] + " to move";
 
     var root = svg("svg", {
       "class": "arena-ttt", viewBox: "-10 -10 320 320", role: "img",
@@ -120,7 +123,7 @@
     return root;
   }
 
-  render.marks = ["X", "O"];
+  render.marks = MARKS.slice();
   render.mark = mark;
   render.notation = function (state, action) { return cellName(Number(action)); };
   render.notationHelp = "Cells are named by column, a to c from the left, and row, 1 to 3 from the top.";
