@@ -108,7 +108,8 @@ def tournament(request: HttpRequest, slug: str, edition: int) -> HttpResponse:
         for column in leaderboard:
             me, other = row_participant.revision_id, column.revision_id
             duel = by_pair.get((me, other))
-            cells.append(_cell(duel, me) if me != other else {"kind": "self"})
+            names = (row_participant.revision.competitor.name, column.revision.competitor.name)
+            cells.append(grid_cell(duel, me, names) if me != other else {"kind": "self"})
         rows.append({"participant": row_participant, "cells": cells})
     return render(
         request,
@@ -122,17 +123,64 @@ def tournament(request: HttpRequest, slug: str, edition: int) -> HttpResponse:
     )
 
 
-def _cell(duel: Duel | None, me: int) -> dict[str, object]:
-    """A matrix cell from ``me``'s side: W, L, D, or the duel's state while it runs."""
+def grid_cell(duel: Duel | None, me: int, names: tuple[str, str]) -> dict[str, object]:
+    """A results-grid cell from ``me``'s side (``names``: the row's competitor, the column's).
+
+    ``text`` is short ("W 12-7", an en dash on the page: won, 12 matches to 7, each side's
+    effective wins: its wins and its opponent's errors, docs/rules.md), ``title`` says it in
+    full; a duel being played links to its live page, one waiting says so.
+    """
+    mine, theirs = names
     if duel is None:
-        return {"kind": "pending", "text": ""}
+        return {"kind": "pending", "text": "", "title": f"{mine} and {theirs} have no duel yet"}
+    if duel.state == Duel.RUNNING:
+        return {
+            "kind": "live",
+            "text": "live",
+            "title": f"{mine} vs {theirs}: being played, {duel.matches_done} of "
+            f"{duel.num_matches} matches so far; watch it live",
+            "duel": duel,
+            "live": True,
+        }
     if not duel.is_finished:
-        return {"kind": "pending", "text": "…", "duel": duel}
-    mine = 1 if duel.revision_1_id == me else 2
+        return {
+            "kind": "pending",
+            "text": "…",
+            "title": f"{mine} vs {theirs}: waiting to be played",
+            "duel": duel,
+        }
+    side = 1 if duel.revision_1_id == me else 2
+    wins = (
+        duel.player_1_wins + duel.player_2_errors,
+        duel.player_2_wins + duel.player_1_errors,
+    )
+    mine_won, theirs_won = wins if side == 1 else wins[::-1]
+    score = f"{mine_won}\u2013{theirs_won}"
+    drawn = f", {duel.draws} drawn" if duel.draws else ""
+    tally = f"{mine_won} matches won to {theirs_won}{drawn}"
+    if duel.state == Duel.FAILED or duel.result == outcomes.ERROR:
+        return {
+            "kind": "error",
+            "text": "failed",
+            "title": f"{mine} vs {theirs}: the duel failed (the arena's fault, never a "
+            "player's); it is played again",
+            "duel": duel,
+        }
     if duel.result in (outcomes.PLAYER_1_WIN, outcomes.PLAYER_2_WIN):
-        won = duel.result == (outcomes.PLAYER_1_WIN if mine == 1 else outcomes.PLAYER_2_WIN)
-        return {"kind": "win" if won else "loss", "text": "W" if won else "L", "duel": duel}
-    return {"kind": "draw", "text": "D", "duel": duel}
+        won = duel.result == (outcomes.PLAYER_1_WIN if side == 1 else outcomes.PLAYER_2_WIN)
+        verb = "beat" if won else "lost to"
+        return {
+            "kind": "win" if won else "loss",
+            "text": f"{'W' if won else 'L'} {score}",
+            "title": f"{mine} {verb} {theirs}: {tally}",
+            "duel": duel,
+        }
+    return {
+        "kind": "draw",
+        "text": f"D {score}",
+        "title": f"{mine} drew with {theirs}: {tally}",
+        "duel": duel,
+    }
 
 
 urlpatterns = [

@@ -20,14 +20,15 @@
     match: el("live-match"), progress: el("live-progress"), move: el("live-move"),
     moves: el("moves"), movesMatch: el("moves-match"), recent: el("recent"),
     finished: el("live-finished"), finishedText: el("live-finished-text"),
-    note: el("live-note"), badge: el("live-badge"),
+    note: el("live-note"), badge: el("live-badge"), legend: el("legend"),
   };
 
   var model = {
     match: null, firstPlayer: null, state: null, moves: [], tally: null,
     lastMove: null, recent: [], matchesDone: 0,
   };
-  var drawn = { state: null, match: null, moves: 0, recent: null, tally: null };
+  var drawn = { state: null, match: null, moves: 0, recent: null, tally: null, firstPlayer: null };
+  var moves = window.ArenaMoves || null; // moves in the game's words (moves.js)
   var frame = null;
 
   function name(side) { return data.players[String(side)]; }
@@ -64,7 +65,11 @@
     li.setAttribute("data-step", String(index + 1));
     var who = document.createElement("span");
     who.className = "live-who";
-    who.textContent = "Player " + move.player + " played " + move.action;
+    who.textContent = move.words + " ";
+    var mover = document.createElement("span");
+    mover.className = "muted move-who";
+    mover.textContent = name(move.player);
+    who.appendChild(mover);
     li.appendChild(who);
     if (move.reward) {
       var reward = document.createElement("span");
@@ -102,9 +107,13 @@
     }
     var move = model.lastMove;
     view.move.textContent = move
-      ? "Move " + model.moves.length + ": player " + move.player + " (" + name(move.player) +
-        ") played " + move.action + (move.reward ? ", reward " + move.reward : "")
+      ? "Move " + model.moves.length + ": " + move.words + " (" + name(move.player) + ")" +
+        (move.reward ? ", reward " + move.reward : "")
       : "Start position: waiting for the first move…";
+    if (model.firstPlayer !== drawn.firstPlayer && moves) {
+      moves.legend(view.legend, moves.renderer(data.game), model.firstPlayer, data.players);
+      drawn.firstPlayer = model.firstPlayer;
+    }
     if (model.tally && model.tally !== drawn.tally) {
       var t = model.tally;
       view.points1.textContent = t.player_1_points;
@@ -166,11 +175,20 @@
     model.matchesDone = event.match - 1;
   });
   on("move", function (event) {
+    var before = model.state;
     if (event.match !== model.match) {
       // Joined in the middle of a match whose start the channel no longer holds.
       model.match = event.match;
       model.moves = [];
+      model.firstPlayer = null;
+      before = null; // the state before this move is unknown: its words give the action
     }
+    // Which marks the mover plays follows from who moved first (the match event says); a
+    // page that joined in the middle of a match names the player instead.
+    var mover = model.firstPlayer === null ? null : event.player === model.firstPlayer ? 0 : 1;
+    var render = moves && moves.renderer(data.game);
+    event.words = moves ? moves.words(render, before, event.action, event.player, mover)
+      : "Player " + event.player + " played action " + event.action;
     model.moves.push(event);
     model.lastMove = event;
     model.state = event.state;
@@ -207,5 +225,6 @@
         "or see the duel page.");
     }
   });
+  if (moves) moves.help(el("notation-help"), moves.renderer(data.game));
   render();
 })();
