@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import template
 
 from arena import results
+from core.models import Environment
+from tournament_manager.services import duel_length
 from web.logs import ERROR_DISPLAY_CHARS, clip
 from web.markdown import render_markdown
 
@@ -63,3 +65,9 @@ def wdl(wins: int, draws: int, losses: int) -> str:
 def meaning(field: str) -> str:
     """A result's one-line meaning, for a column's title."""
     return results.MEANINGS[field]
+
+
+@register.simple_tag
+def duel_matches(game: Environment) -> int:
+    """The matches per duel this arena actually plays (ARENA_DUEL_MATCHES may shorten them)."""
+    return duel_length(game)
