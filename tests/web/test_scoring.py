@@ -7,6 +7,7 @@ import html
 import re
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from arena import results
@@ -39,7 +40,8 @@ def edition(game: str = "quarto") -> Tournament:
         duel.state = Duel.COMPLETED
         duel.player_1_score, duel.player_2_score = scores
         duel.save()
-    duel_finished(tournament.duels.first())
+    with transaction.atomic():  # as the duel's task calls it (also under a live server)
+        duel_finished(tournament.duels.first())
     tournament.refresh_from_db()
     return tournament
 
