@@ -122,7 +122,7 @@ def test_the_leaderboard_names_what_decides_the_rank_in_the_one_order(anonymous)
         assert header(page, "leaderboard") == [
             "Rank", "Competitor", "Owner", "Points", "W", "D", "L", "Score", "Rating",
         ]  # fmt: skip
-        assert "Ranked by Points , then W , then Score" in text(page)
+        assert "Ranked by Points ▼ , then W 1 , then Score 2" in text(page)
         assert reverse("scoring", args=["quarto"]) in page
         # The sort key and its tie-breaks are marked.
         assert re.search(r'<th class="num rank-key"[^>]*>Points', page)
