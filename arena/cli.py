@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from arena import results
 from arena.client import (
     SERVER_FAILURE,
     ApiError,
@@ -138,6 +139,11 @@ def submit(args: argparse.Namespace, out: TextIO) -> int:
     print(f"revision {version} passed its validation", file=out)
     competitor = _wait_for_rank(client, f"{base}/", version, args.rank_wait, out)
     _show_rank(game, competitor, version, client.url(f"/games/{quote(game['slug'])}/"), out)
+    if competitor.get("edition"):
+        edition = client.get(
+            f"/api/v1/games/{quote(game['slug'])}/tournaments/{competitor['edition']}/"
+        )
+        _show_leaderboard(edition["leaderboard"], out)
     return 0
 
 
@@ -270,3 +276,24 @@ def _show_rank(
         f"{before}. The leaderboard: {leaderboard}",
         file=out,
     )
+
+
+def _show_leaderboard(leaderboard: list[dict[str, Any]], out: TextIO) -> None:
+    """The edition's leaderboard, with the website's columns and formats (arena.results)."""
+    rows = [
+        results.leaderboard_row(
+            row["rank"],
+            f"{row['competitor']} v{row['version']}",
+            row["owner"],
+            row["points"],
+            row["wins"],
+            row["draws"],
+            row["losses"],
+            row["total_score"],
+            row["rating"],
+        )
+        for row in leaderboard
+    ]
+    print(f"  {results.RANKED_BY}", file=out)
+    for line in results.table(results.LEADERBOARD_HEADER, rows):
+        print(f"  {line}", file=out)

@@ -92,6 +92,9 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
     return lines
 
 
+#: What decides the rank, said above a leaderboard in a terminal (the site's caption says it).
+RANKED_BY = f"ranked by {POINTS}, then {WINS}, then {SCORE}; {RATING} = mu - 3 sigma"
+
 #: The leaderboard's columns in the terminal, as on the site.
 LEADERBOARD_HEADER = ("Rank", "Competitor", "Owner", POINTS, WINS, DRAWS, LOSSES, SCORE, RATING)
 

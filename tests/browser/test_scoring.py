@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.services]
 def test_a_spectator_reads_the_leaderboard_the_scoring_page_and_a_duel(page, live_server, settings):
     settings.ARENA_DUEL_MATCHES = 20
     tournament = edition()
-    duel = make_duel(play("hostile/exception_in_step", 20), names=("alpha", "bravo"))
+    duel = make_duel(play("random", 20), names=("alpha", "bravo"))
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     # Every stylesheet and script found (the favicon is another page's business).

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from arena import results
 from core.models import ApiToken, Competitor, Revision, TournamentParticipant
 from tests.conftest import EXAMPLE_PLAYERS, ROOT
 from tests.platform import factories
@@ -88,6 +89,18 @@ def test_it_submits_follows_and_shows_the_new_revisions_rank(server, token, cele
         f"cli-bot v2 is ranked {v2.rank} of 2 in edition {v2.tournament.edition} of Tic-tac-toe"
     )
     assert competitor.revisions.get(version=2).test_state == Revision.TEST_COMPLETED
+    # Then the edition's leaderboard, in the site's columns, order and formats.
+    lines = second.stdout.split(results.RANKED_BY)[1].strip().splitlines()
+    assert lines[0].split() == list(results.LEADERBOARD_HEADER)
+    board = v2.tournament.participants.select_related("revision__competitor__owner")
+    assert [line.split() for line in lines[1:]] == [
+        [
+            str(p.rank), p.revision.competitor.name, f"v{p.revision.version}",
+            p.revision.competitor.owner.username, str(p.points), str(p.wins), str(p.draws),
+            str(p.losses), results.format_score(p.total_score), results.format_rating(p.rating),
+        ]
+        for p in board.order_by("rank", "pk")
+    ]  # fmt: skip
 
 
 def test_it_shows_why_a_revision_failed_once_and_exits_non_zero(server, token):

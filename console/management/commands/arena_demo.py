@@ -207,8 +207,7 @@ class Command(BaseCommand):
             f"(edition {tournament.edition}, {tournament.state.lower()})"
         )
         self.stdout.write(
-            f"  ranked by {results.POINTS}, then {results.WINS}, then {results.SCORE}; "
-            f"{results.RATING} = mu - 3 sigma (http://{self.addr}/games/{environment.slug}/scoring/)"
+            f"  {results.RANKED_BY} (http://{self.addr}/games/{environment.slug}/scoring/)"
         )
         participants = tournament.participants.select_related(
             "revision__competitor__owner"
