@@ -74,3 +74,11 @@ def test_a_duel_gives_each_players_matches_won_as_the_duel_page(anonymous):
     page = rows(anonymous.get(reverse("duel", args=[duel.pk])).content.decode(), "duel-counters")
     assert page[0][1] == str(data["player_1_matches_won"])
     assert page[1][1] == str(data["player_2_matches_won"])
+
+
+def test_a_game_says_how_many_matches_its_duels_have_as_played(anonymous, settings):
+    settings.ARENA_DUEL_MATCHES = 20
+    game = anonymous.get("/api/v1/games/quarto/").json()
+    assert (game["duel_length"], game["matches_per_duel"]) == (1000, 20)
+    settings.ARENA_DUEL_MATCHES = 0
+    assert anonymous.get("/api/v1/games/quarto/").json()["matches_per_duel"] == 1000

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from arena import results
 from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
+from tournament_manager.services import duel_length
 from web import services
 from web.access import hide_private_log_tails, public_test_duel, visible_logs
 from web.logs import ERROR_DISPLAY_CHARS, clip
@@ -29,7 +30,13 @@ class LimitsSerializer(serializers.Serializer):
 
 class GameSerializer(serializers.ModelSerializer):
     slug = serializers.SlugField()
-    duel_length = serializers.IntegerField(source="num_matches")
+    duel_length = serializers.IntegerField(
+        source="num_matches", help_text="matches per duel in the game's info.yml"
+    )
+    matches_per_duel = serializers.SerializerMethodField(
+        help_text="matches per duel as this arena plays them (ARENA_DUEL_MATCHES may shorten "
+        "duel_length)"
+    )
     limits = LimitsSerializer(source="*", read_only=True)
     latest_edition = serializers.IntegerField(
         allow_null=True, read_only=True, help_text="the edition whose ranking is the leaderboard"
@@ -43,11 +50,15 @@ class GameSerializer(serializers.ModelSerializer):
             "description",
             "rules_version",
             "duel_length",
+            "matches_per_duel",
             "state_dtype",
             "limits",
             "active",
             "latest_edition",
         ]
+
+    def get_matches_per_duel(self, game: Environment) -> int:
+        return duel_length(game)
 
 
 # --- Competitors and revisions ---------------------------------------------------------------
