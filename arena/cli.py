@@ -1,14 +1,17 @@
-"""``arena submit``: send a player to an arena server and follow it; ``arena duel``: a local
-duel (the dev kit, ``python -m run_duel``).
+"""``arena submit``: send a player to an arena server, follow it, then show the new
+revision's rank once an edition ranks it; ``arena duel``: a local duel (the dev kit,
+``python -m run_duel``).
 
-Exit status of ``submit``: 0 when the revision passed its validation (or was uploaded, with
-``--no-wait``), 1 when its build or validation failed, 2 with a one-line reason on bad input
-(token, game, folder, a zip the server refused), 3 when the server is unreachable or failing.
+Every failure is one line on standard error. Exit status of ``submit``: 0 when the revision
+passed its validation (or was uploaded, with ``--no-wait``), 1 when its build or validation
+failed (the end of the log that tells why is shown once), 2 on bad input (token, game,
+folder, a zip the server refused), 3 when the server is unreachable or failing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -105,6 +108,17 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print("arena: interrupted; the revision goes on being built on the server", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A bug of ours or a server that answers something unexpected: one line still, and the
+        # traceback for who asks for it.
+        if os.environ.get("ARENA_DEBUG"):
+            raise
+        print(
+            f"arena: unexpected failure ({type(exc).__name__}: {exc}); check --server, and run "
+            "again with ARENA_DEBUG=1 to see where it failed",
+            file=sys.stderr,
+        )
+        return SERVER_FAILURE
 
 
 def submit(args: argparse.Namespace, out: TextIO) -> int:
