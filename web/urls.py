@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from web.api import pages as api_pages
 from web.play import urls as play_urls
-from web.views import accounts, competitors, duels, games, live
+from web.views import accounts, competitors, duels, games, live, scoring
 
 urlpatterns = (
     games.urlpatterns
@@ -10,6 +10,7 @@ urlpatterns = (
     + competitors.urlpatterns
     + duels.urlpatterns
     + live.urlpatterns
+    + scoring.urlpatterns
     + play_urls.urlpatterns
 )
 
