@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
+from arena import results
 from core import pipeline
 from core.models import Notification, Revision, Tournament, TournamentParticipant, User
 from run_duel.text import cap
@@ -318,14 +319,16 @@ def _edition_mail(participant: TournamentParticipant) -> tuple[str, str]:
     )
     rank = f"#{participant.rank} of {field_size}" if participant.rank else "unranked"
     subject = f"[RL Arena] {game} edition {tournament.edition}: {competitor.name} {rank}"
-    rating = f"{participant.rating:.1f}" if participant.rating is not None else "none yet"
+    scoring = site_url(reverse("scoring", args=[tournament.environment.slug]))
     lines = [
         f"{game} edition {tournament.edition} is over.",
         "",
         f"{competitor.name} v{participant.revision.version}: rank {rank} ({change})",
-        f"Points: {participant.points} (duels won {participant.wins}, lost "
-        f"{participant.losses}, drawn {participant.draws})",
-        f"Rating: {rating}",
+        f"{results.POINTS}: {participant.points}, duels W-D-L "
+        + results.format_wdl(participant.wins, participant.draws, participant.losses),
+        f"{results.SCORE}: {results.format_score(participant.total_score)}",
+        f"{results.RATING}: {results.format_rating(participant.rating)} (mu - 3 sigma)",
+        f"How results are counted: {scoring}",
     ]
     if tournament.state == Tournament.FAILED:
         lines += [

@@ -215,7 +215,7 @@ def test_an_edition_s_end_mails_each_owner_its_rank_change_and_points(
     alan_mail = by_owner["alan@example.com"]
     assert alan_mail.subject == "[RL Arena] Tic-tac-toe edition 2: minimax #1 of 3"
     assert "rank #1 of 3 (up 1 place since edition 1)" in alan_mail.body
-    assert "Points: 4 (duels won 2, lost 0, drawn 0)" in alan_mail.body
+    assert "Points: 4, duels W-D-L 2-0-0" in alan_mail.body
     assert "https://arena.example/games/tic-tac-toe/editions/2/" in alan_mail.body
     assert "since edition 1" in by_owner["ada@example.com"].body
     assert "random v2: rank #" in by_owner["ada@example.com"].body

@@ -31,7 +31,7 @@ from web.views import competitors as competitor_views
 
 pytestmark = pytest.mark.django_db
 
-DASH = "\u2013"  # between won, lost and drawn, as the page writes them
+DASH = "-"  # between won, drawn and lost (W-D-L), as every page writes them
 
 
 # --- the data: hero plays alpha twice (as player 1, then as player 2) and beta --------------
@@ -69,6 +69,7 @@ def edition(number: int, rows: dict[Revision, tuple[int | None, float | None]], 
             rank=rank,
             rating_mu=mu,
             rating_sigma=None if mu is None else 2.0,
+            rating=None if mu is None else mu - 3 * 2.0,  # as the ranking stores it
         )
     for played in duels:
         TournamentDuel.objects.create(tournament=tournament, duel=played, round=1)
@@ -150,7 +151,7 @@ def test_it_lists_its_duels_from_its_side_each_linking_to_the_duel(anonymous, he
     for (played, side), record in zip(hero["duels"], hero["records"], strict=True):
         row = next(r for r in rows if reverse("duel", args=[played.pk]) in r)
         won, lost, drawn = hand_matches(record, side)
-        assert f">{won}{DASH}{lost}{DASH}{drawn}</a>" in row
+        assert f">{won}{DASH}{drawn}{DASH}{lost}</a>" in row
         assert f">{hand_outcome(record, side)}</a>" in row
     failed_row = next(r for r in rows if reverse("duel", args=[hero["failed"].pk]) in r)
     assert ">error</a>" in failed_row
@@ -202,10 +203,10 @@ def test_head_to_head_sums_every_duel_against_each_opponent(anonymous, hero):
         outcomes = [hand_outcome(record, side) for record, side in played]
         matches = [hand_matches(record, side) for record, side in played]
         won, lost, drawn = (sum(m[i] for m in matches) for i in range(3))
-        duels = f'{outcomes.count("won")}</span>{DASH}<span class="record-loss">'
-        duels += f"{outcomes.count('lost')}</span>{DASH}{outcomes.count('drawn')}"
+        duels = f'{outcomes.count("won")}</span>{DASH}{outcomes.count("drawn")}{DASH}'
+        duels += f'<span class="record-loss">{outcomes.count("lost")}</span>'
         assert duels in rows[name]
-        assert f'<td class="num">{won}{DASH}{lost}{DASH}{drawn}</td>' in rows[name]
+        assert f'<td class="num">{won}{DASH}{drawn}{DASH}{lost}</td>' in rows[name]
         assert f"{round(100 * won / (won + lost + drawn))}%" in rows[name]
     # The latest duel against each (the failed one against beta counts for nobody).
     assert reverse("duel", args=[d2.pk]) in rows["alpha"]
@@ -279,7 +280,8 @@ def test_the_history_chart_has_integer_rank_ticks_and_a_rating_scale(anonymous, 
     assert len(steps) == 1
     assert "Edition 2: rating 27.5 ± 2.0" in rating_svg
     tiles = section(text, 'id="record-summary"', "</div>\n</div>")
-    assert '1<span class="muted"> of 3</span>' in tiles and "27.5" in tiles
+    # The rating shown is the conservative one, mu - 3 sigma, as on the leaderboard.
+    assert '1<span class="muted"> of 3</span>' in tiles and "<strong>21.5</strong>" in tiles
 
 
 def test_a_failed_revision_shows_one_line_linking_to_its_page(as_owner, anonymous, owner):

@@ -116,10 +116,10 @@
     }
     if (model.tally && model.tally !== drawn.tally) {
       var t = model.tally;
-      view.points1.textContent = t.player_1_points;
-      view.points2.textContent = t.player_2_points;
-      view.counters.textContent = "Wins " + t.player_1_wins + " – " + t.player_2_wins +
-        " · draws " + t.draws + " · errors " + t.player_1_errors + " – " + t.player_2_errors +
+      view.points1.textContent = matchesWon(t, 1);
+      view.points2.textContent = matchesWon(t, 2);
+      view.counters.textContent = "W " + matchesWon(t, 1) + " – " + matchesWon(t, 2) +
+        " · D " + t.draws + " · errors " + t.player_1_errors + " – " + t.player_2_errors +
         " · score " + t.player_1_score + " : " + t.player_2_score;
       drawn.tally = t;
     }
@@ -198,6 +198,12 @@
     model.matchesDone = event.match;
     model.recent = [event].concat(model.recent).slice(0, RECENT_MATCHES);
   });
+  // W, the arena's one count of a duel's matches won: the opponent's errors count as won
+  // (the scoring page; arena/results.py).
+  function matchesWon(t, side) {
+    return side === 1 ? t.player_1_wins + t.player_2_errors : t.player_2_wins + t.player_1_errors;
+  }
+
   on("duel_end", function (event) {
     model.tally = event.tally;
     model.matchesDone = data.num_matches;
@@ -205,10 +211,10 @@
     var text = event.result === "ERROR"
       ? "The arena failed during this duel (" + (event.error || "no message") + "); it will be played again."
       : event.result === "DRAW"
-        ? "Draw, " + t.player_1_points + " : " + t.player_2_points + " points."
+        ? "Draw, " + matchesWon(t, 1) + " : " + matchesWon(t, 2) + " matches won."
         : "Player " + (event.result === "PLAYER_1_WIN" ? 1 : 2) + " (" +
-          name(event.result === "PLAYER_1_WIN" ? 1 : 2) + ") won, " + t.player_1_points +
-          " : " + t.player_2_points + " points.";
+          name(event.result === "PLAYER_1_WIN" ? 1 : 2) + ") won, " + matchesWon(t, 1) +
+          " : " + matchesWon(t, 2) + " matches.";
     finish(text);
   });
   source.addEventListener("end", function (message) {
