@@ -203,7 +203,7 @@ def test_head_to_head_sums_every_duel_against_each_opponent(anonymous, hero):
         outcomes = [hand_outcome(record, side) for record, side in played]
         matches = [hand_matches(record, side) for record, side in played]
         won, lost, drawn = (sum(m[i] for m in matches) for i in range(3))
-        duels = f'{outcomes.count("won")}</span>{DASH}{outcomes.count("drawn")}{DASH}'
+        duels = f"{outcomes.count('won')}</span>{DASH}{outcomes.count('drawn')}{DASH}"
         duels += f'<span class="record-loss">{outcomes.count("lost")}</span>'
         assert duels in rows[name]
         assert f'<td class="num">{won}{DASH}{drawn}{DASH}{lost}</td>' in rows[name]
