@@ -366,6 +366,12 @@ class MatchSerializer(serializers.Serializer):
     player_1_score = serializers.FloatField()
     player_2_score = serializers.FloatField()
     states = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+    move_seconds = serializers.ListField(
+        child=serializers.FloatField(),
+        required=False,
+        help_text="each valid move's thinking time in seconds, in play order "
+        "(absent from duels recorded before move times were kept)",
+    )
 
 
 # --- Me and the move ---------------------------------------------------------------------------
