@@ -84,6 +84,11 @@ class Competitor(models.Model):
     )
     name = models.SlugField(max_length=60)
     is_public = models.BooleanField(default=False, help_text="source and logs visible to everyone")
+    # Organisers disable a competitor (in the admin) to keep it out of the next editions; its
+    # past duels and editions stay as they were played.
+    active = models.BooleanField(
+        default=True, help_text="enters new editions; untick to leave it out of them"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:

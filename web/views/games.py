@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 
-from core.models import Duel, Environment, Tournament, TournamentParticipant
+from core.models import (
+    Competitor,
+    Duel,
+    Environment,
+    Revision,
+    Tournament,
+    TournamentParticipant,
+)
 from run_duel import outcomes
 from web import records
 from web.access import get_game, get_tournament
 
 LIVE_DUELS_SHOWN = 20
+# Duels listed on the home page, live and finished.
+HOME_DUELS_SHOWN = 6
 
 
 def _leaderboard(tournament: Tournament | None) -> list[TournamentParticipant]:
@@ -24,34 +33,77 @@ def _leaderboard(tournament: Tournament | None) -> list[TournamentParticipant]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    games = (
+    """The games with their leaders, the duels being played now and the latest results.
+
+    A fixed handful of queries whatever the arena's size: counts and each game's latest edition
+    are subqueries, the duel lists are short and ordered on the database.
+    """
+    # Ranked: a competitor whose validated revision took part in an edition (entries that never
+    # validated are not counted), and not disabled by the organisers.
+    ranked = (
+        Competitor.objects.filter(
+            environment=OuterRef("pk"),
+            active=True,
+            revisions__test_state=Revision.TEST_COMPLETED,
+            revisions__participations__isnull=False,
+        )
+        .order_by()
+        .values("environment")
+    )
+    games = list(
         Environment.objects.filter(active=True)
         .annotate(
-            num_competitors=Count("competitors", distinct=True),
-            num_submitters=Count("competitors__owner", distinct=True),
+            num_ranked=Subquery(
+                ranked.annotate(n=Count("pk", distinct=True)).values("n"), output_field=IntegerField()
+            ),
+            num_submitters=Subquery(
+                ranked.annotate(n=Count("owner", distinct=True)).values("n"),
+                output_field=IntegerField(),
+            ),
+            latest_id=Subquery(
+                Tournament.objects.filter(environment=OuterRef("pk"))
+                .order_by("-edition")
+                .values("pk")[:1]
+            ),
         )
-        .prefetch_related(
-            Prefetch(
-                "tournaments",
-                queryset=Tournament.objects.order_by("-edition").prefetch_related(
-                    Prefetch(
-                        "participants",
-                        queryset=TournamentParticipant.objects.filter(rank=1).select_related(
-                            "revision__competitor"
-                        ),
-                        to_attr="leaders",
-                    )
-                ),
-                to_attr="editions",
-            )
-        )
+        .order_by("name")
     )
-    cards = []
-    for game in games:
-        latest = game.editions[0] if game.editions else None
-        leaders = latest.leaders if latest else []
-        cards.append({"game": game, "latest": latest, "leaders": leaders})
-    return render(request, "web/home.html", {"cards": cards})
+    editions = Tournament.objects.in_bulk([game.latest_id for game in games if game.latest_id])
+    leaders: dict[int, list[TournamentParticipant]] = {}
+    for leader in (
+        TournamentParticipant.objects.filter(tournament_id__in=editions, rank=1)
+        .select_related("revision__competitor")
+        .order_by("pk")
+    ):
+        leaders.setdefault(leader.tournament_id, []).append(leader)
+    cards = [
+        {
+            "game": game,
+            "latest": editions.get(game.latest_id),
+            "leaders": leaders.get(game.latest_id, []),
+        }
+        for game in games
+    ]
+    players = ("environment", "revision_1__competitor", "revision_2__competitor")
+    live = list(
+        Duel.objects.filter(state=Duel.RUNNING, environment__active=True)
+        .select_related(*players)
+        .order_by("started", "pk")[:HOME_DUELS_SHOWN]
+    )
+    recent = [
+        {"duel": duel, "winner": _winner(duel)}
+        for duel in Duel.objects.filter(state=Duel.COMPLETED, environment__active=True)
+        .select_related(*players)
+        .order_by("-finished", "-pk")[:HOME_DUELS_SHOWN]
+    ]
+    return render(
+        request, "web/home.html", {"cards": cards, "live_duels": live, "recent_duels": recent}
+    )
+
+
+def _winner(duel: Duel) -> int | None:
+    """The side (1 or 2) that won a finished duel, None for a draw."""
+    return {outcomes.PLAYER_1_WIN: 1, outcomes.PLAYER_2_WIN: 2}.get(duel.result)
 
 
 def game(request: HttpRequest, slug: str) -> HttpResponse:
