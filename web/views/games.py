@@ -91,7 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("started", "pk")[:HOME_DUELS_SHOWN]
     )
     recent = [
-        {"duel": duel, "winner": _winner(duel)}
+        {"duel": duel, "winner": _winner(duel), "tally": _tally(duel)}
         for duel in Duel.objects.filter(state=Duel.COMPLETED, environment__active=True)
         .select_related(*players)
         .order_by("-finished", "-pk")[:HOME_DUELS_SHOWN]
@@ -104,6 +104,15 @@ def home(request: HttpRequest) -> HttpResponse:
 def _winner(duel: Duel) -> int | None:
     """The side (1 or 2) that won a finished duel, None for a draw."""
     return {outcomes.PLAYER_1_WIN: 1, outcomes.PLAYER_2_WIN: 2}.get(duel.result)
+
+
+def _tally(duel: Duel) -> str:
+    """Matches won by the duel's winner first ("12–5"), then the drawn ones if any."""
+    first, second = duel.player_1_wins, duel.player_2_wins
+    if _winner(duel) == 2:
+        first, second = second, first
+    drawn = f", {duel.draws} drawn" if duel.draws else ""
+    return f"{first}–{second}{drawn}"
 
 
 def game(request: HttpRequest, slug: str) -> HttpResponse:
