@@ -54,7 +54,8 @@ def home(request: HttpRequest) -> HttpResponse:
         Environment.objects.filter(active=True)
         .annotate(
             num_ranked=Subquery(
-                ranked.annotate(n=Count("pk", distinct=True)).values("n"), output_field=IntegerField()
+                ranked.annotate(n=Count("pk", distinct=True)).values("n"),
+                output_field=IntegerField(),
             ),
             num_submitters=Subquery(
                 ranked.annotate(n=Count("owner", distinct=True)).values("n"),
@@ -107,12 +108,12 @@ def _winner(duel: Duel) -> int | None:
 
 
 def _tally(duel: Duel) -> str:
-    """Matches won by the duel's winner first ("12–5"), then the drawn ones if any."""
+    """Matches won by the winner first, then the other's ("12-5", an en dash), then draws."""
     first, second = duel.player_1_wins, duel.player_2_wins
     if _winner(duel) == 2:
         first, second = second, first
     drawn = f", {duel.draws} drawn" if duel.draws else ""
-    return f"{first}–{second}{drawn}"
+    return f"{first}\u2013{second}{drawn}"
 
 
 def game(request: HttpRequest, slug: str) -> HttpResponse:
