@@ -18,6 +18,7 @@ from core import pipeline
 from core.models import Duel, Environment, Tournament
 from tests.browser.plugin import screenshot
 from tests.platform import factories
+from tests.web.test_duels import make_duel, play
 from tournament_manager.services import schedule_tournament
 
 pytestmark = [pytest.mark.browser]
@@ -87,6 +88,7 @@ def _no_sideways_page_scroll(page) -> None:
 
 def test_pages_are_finished_at_both_widths_light_and_dark(browser, page, live_server):
     edition = _arena()
+    replayed = make_duel(play(num_matches=2), public_1=True, names=("replay-one", "replay-two"))
     phone = page.viewport_size["width"] < 600
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -175,6 +177,12 @@ def test_pages_are_finished_at_both_widths_light_and_dark(browser, page, live_se
         screenshot(night, "pages-10-grid-dark")
         night.goto(f"{live_server.url}/nowhere/")
         screenshot(night, "pages-11-404-dark")
+        # A game's board on the dark page: its lines and caption follow the theme.
+        night.goto(f"{live_server.url}/duels/{replayed.pk}/matches/1/#step-5")
+        night.locator("svg.arena-ttt").wait_for()
+        grid = night.evaluate("getComputedStyle(document.querySelector('.arena-ttt-grid')).stroke")
+        assert grid == "rgb(201, 209, 230)", grid
+        screenshot(night, "pages-12-replay-dark")
     finally:
         dark.close()
     assert errors == [], errors

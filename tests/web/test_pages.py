@@ -161,4 +161,4 @@ def test_home_counts_ranked_competitors_and_lists_live_and_recent_duels(
     assert reverse("duel-live", args=[live.pk]) in page
     assert "match 2/6" in page
     assert reverse("duel", args=[done.pk]) in page
-    assert "alpha won 4\u20131, 1 drawn" in page
+    assert "alpha won 4\u20131, 1 match drawn" in page

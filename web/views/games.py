@@ -112,7 +112,7 @@ def _tally(duel: Duel) -> str:
     first, second = duel.player_1_wins, duel.player_2_wins
     if _winner(duel) == 2:
         first, second = second, first
-    drawn = f", {duel.draws} drawn" if duel.draws else ""
+    drawn = f", {duel.draws} match{'es' if duel.draws > 1 else ''} drawn" if duel.draws else ""
     return f"{first}\u2013{second}{drawn}"
 
 
