@@ -135,7 +135,7 @@ def test_pages_are_finished_at_both_widths_light_and_dark(browser, page, live_se
     # Wide tables: they scroll inside their card, never the page; on a phone a cue says so.
     for address, name in (
         (f"/games/tic-tac-toe/editions/{edition.edition}/", "pages-05-grid"),
-        ("/games/tic-tac-toe/", "pages-06-leaderboard"),
+        ("/games/tic-tac-toe/", "pages-06-game-leaderboard"),
     ):
         page.goto(live_server.url + address)
         frame = page.locator(".table-frame").first
@@ -147,6 +147,11 @@ def test_pages_are_finished_at_both_widths_light_and_dark(browser, page, live_se
             assert hint.is_visible() and "scroll" in hint.inner_text()
             assert "more-right" in (frame.get_attribute("class") or "")
         screenshot(page, name)
+    # A duel's counters and match list: inside the phone's width too.
+    page.goto(f"{live_server.url}/duels/{replayed.pk}/")
+    page.locator(".table-frame").first.wait_for()
+    _no_sideways_page_scroll(page)
+    screenshot(page, "pages-06-duel")
     # Scrolled to its end, the fading edge goes; the grid's names stay in view.
     page.goto(f"{live_server.url}/games/tic-tac-toe/editions/{edition.edition}/")
     wrap = page.locator(".table-frame .table-wrap").first

@@ -12,6 +12,8 @@
     frame.classList.toggle("more-left", wrap.scrollLeft > 1);
   }
 
+  var framed = [];
+
   function frame(wrap) {
     if (wrap.dataset.framed) return;
     wrap.dataset.framed = "1";
@@ -25,6 +27,7 @@
     hint.textContent = "scroll →";
     box.parentNode.insertBefore(hint, box.nextSibling);
     var refresh = function () { update(box, wrap); };
+    framed.push(refresh);
     wrap.addEventListener("scroll", refresh, { passive: true });
     if (window.ResizeObserver) {
       var observer = new ResizeObserver(refresh);
@@ -42,12 +45,12 @@
 
   function start() {
     frameAll();
-    // Pages that draw a table after loading (polling) get it framed too.
-    new MutationObserver(function (changes) {
-      for (var i = 0; i < changes.length; i++) {
-        if (changes[i].addedNodes.length) { frameAll(); return; }
-      }
-    }).observe(document.body, { childList: true, subtree: true });
+    // Pages that draw or redraw a table after loading (polling) get it framed, and its cue
+    // follows the new width (a table's content may widen without any element resizing).
+    new MutationObserver(function () {
+      frameAll();
+      framed.forEach(function (refresh) { refresh(); });
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
