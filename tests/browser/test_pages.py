@@ -182,6 +182,18 @@ def test_pages_are_finished_at_both_widths_light_and_dark(browser, page, live_se
         screenshot(night, "pages-10-grid-dark")
         night.goto(f"{live_server.url}/nowhere/")
         screenshot(night, "pages-11-404-dark")
+        night.goto(f"{live_server.url}/signup/")
+        night.fill("input[name=email]", "ada@example.com")  # taken: its error shows
+        night.fill("input[name=username]", "ada")
+        night.fill("input[name=password1]", "a long passphrase 42")
+        night.fill("input[name=password2]", "a long passphrase 42")
+        night.get_by_role("button", name="Sign up").click()
+        night.locator(".has-error .errorlist").first.wait_for()
+        field = night.evaluate(
+            "getComputedStyle(document.querySelector('input[name=username]')).backgroundColor"
+        )
+        assert field == "rgb(15, 19, 28)", field  # a dark field, light text: readable
+        screenshot(night, "pages-13-signup-dark")
         # A game's board on the dark page: its lines and caption follow the theme.
         night.goto(f"{live_server.url}/duels/{replayed.pk}/matches/1/#step-5")
         night.locator("svg.arena-ttt").wait_for()
