@@ -65,6 +65,12 @@ def rerun_duels(queryset: QuerySet[Duel]) -> tuple[list[Duel], list[Duel]]:
                 setattr(duel, counter, 0)
             duel.matches_done = duel.attempts = 0
             duel.started = duel.finished = None
+            # The old record and logs go once the reset is committed: nothing points at them.
+            for stored in (duel.record_file, duel.log_1, duel.log_2):
+                if stored.name:
+                    transaction.on_commit(
+                        lambda storage=stored.storage, name=stored.name: storage.delete(name)
+                    )
             duel.record_file = duel.log_1 = duel.log_2 = ""  # type: ignore[assignment]
             duel.claim, duel.worker, duel.heartbeat = None, "", timezone.now()
             duel.save()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
@@ -155,6 +156,9 @@ def test_rerun_plays_a_finished_duel_again_and_reranks_its_edition(organiser, pl
     Duel.objects.filter(pk=duel.pk).update(
         state=Duel.FAILED, result="ERROR", error_msg="the worker's disk was full", attempts=3
     )
+    duel.refresh_from_db()
+    duel.log_1.save("old.log", ContentFile(b"the first attempt's log"))
+    old_log = duel.log_1.name
     running = Duel.objects.create(
         environment=game,
         revision_1=two,
@@ -177,6 +181,7 @@ def test_rerun_plays_a_finished_duel_again_and_reranks_its_edition(organiser, pl
     assert duel.attempts == 1 and duel.error_msg == ""
     assert duel.player_1_wins + duel.player_2_wins + duel.draws == duel.num_matches
     assert duel.record_file
+    assert duel.log_1.name != old_log and not duel.log_1.storage.exists(old_log)
     edition.refresh_from_db()
     assert edition.state == Tournament.COMPLETED and edition.duels_done == 1
     running.refresh_from_db()
