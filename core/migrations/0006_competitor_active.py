@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_user_notifications'),
+        ("core", "0005_user_notifications"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='competitor',
-            name='active',
-            field=models.BooleanField(default=True, help_text='enters new editions; untick to leave it out of them'),
+            model_name="competitor",
+            name="active",
+            field=models.BooleanField(
+                default=True, help_text="enters new editions; untick to leave it out of them"
+            ),
         ),
     ]
