@@ -116,8 +116,8 @@ def unpack_for_process(
             unpacked = unpack_submission(zip_path, Path(work) / "player", limits)
             dependencies = resolve_dependencies(unpacked)
         except SubmissionError as exc:
-            return BuildOutcome(log=f"arena: {exc}\n", error=str(exc))
-        notes = dependency_notes(dependencies)
+            return BuildOutcome(log=section_line("unpacking") + f"arena: {exc}\n", error=str(exc))
+        notes = unpacking_notes(unpacked) + dependency_notes(dependencies)
         if dependencies.requirements is not None:
             notes += (
                 "arena: the dependencies are not installed: players run as local processes "
@@ -139,8 +139,6 @@ def unpacking_notes(folder: Path) -> str:
 
 
 def dependency_notes(dependencies: Dependencies) -> str:
-    if not dependencies.notes and dependencies.requirements is None:
-        return ""
     lines = [section_line("dependencies").rstrip("\n")]
     lines += [f"arena: {note}" for note in dependencies.notes]
     if dependencies.requirements is not None:

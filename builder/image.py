@@ -262,14 +262,16 @@ def build_player_image(
     player_dir = Path(player_dir)
     if not (player_dir / "player.py").is_file():
         raise BuildError(f"there is no player.py in {player_dir}")
+    log = BuildLog(on_output)
     if dependencies is None:
         try:
             dependencies = resolve_dependencies(player_dir).requirements
         except SubmissionError as exc:
             raise BuildError(str(exc)) from exc
-    log = BuildLog(on_output)
+        # A caller that passes the dependencies headed its notes on them already
+        # (builder.build.dependency_notes).
+        log.section("dependencies")
     plan = installer.plan(dependencies or "", player_dir)
-    log.section("dependencies")
     for note in plan.notes:
         log.say(note)
     if plan.refused:
