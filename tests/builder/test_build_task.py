@@ -148,7 +148,7 @@ def test_it_relaxes_a_pin_that_does_not_install_on_this_python(built_images, doc
     assert notes[:2] == [
         "arena: ## unpacking",
         "arena: the zip is unpacked and checked: 2 files, "
-        f"{len(RANDOM_PLAYER.encode()) + len(environment)} bytes",
+        f"{len(RANDOM_PLAYER.encode()) + len(environment):,} bytes",
     ]
     assert notes[2:] == [
         "arena: ## dependencies",
