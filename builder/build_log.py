@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from builder.docker import install_requirements as installer
+
 ARENA = "arena: "
 SECTION = "arena: ## "
-RELAXED = "arena: relaxed "
-FAILURE = "arena: could not install "
+# What the install script says in the build containers (builder/docker/install_requirements.py).
+RELAXED = installer.RELAXED
+FAILURE = installer.FAILURE
+# A sign of life while pip is silent: part of the tools' output, not a step of the arena's.
+KEEPALIVE = installer.STILL_AT_WORK
 
 # Run kinds, for the page's classes.
 ARENA_LINES = "arena"
@@ -71,7 +76,9 @@ def sections(log: str) -> list[Section]:
             found.append(current)
         if not line.strip() and (not current.runs or current.runs[-1].kind != TOOL_OUTPUT):
             continue  # the blank lines between the arena's own paragraphs
-        if line.startswith(RELAXED):
+        if line.startswith(KEEPALIVE):
+            current.add(TOOL_OUTPUT, line)
+        elif line.startswith(RELAXED):
             relaxed.append(line[len(ARENA) :])
             current.add(RELAXED_PINS, line[len(ARENA) :])
         elif line.startswith(FAILURE):
