@@ -94,6 +94,7 @@ WHEELHOUSE_REPOSITORY = "arena-build-wheelhouse"
 DEPENDENCIES_REPOSITORY = "arena-build-dependencies"
 DEPENDENCIES_LABEL = "org.rl-arena.dependencies"  # its key, on a dependencies image
 RELAXED_LABEL = "org.rl-arena.relaxed"  # the relaxed-pin lines of the build that made it
+DEPENDENCIES_KEEP_SECONDS = 7 * 24 * 3600.0  # then installed afresh (prune_dependency_images)
 # A build log keeps its first and last bytes: pip's end says what went wrong.
 LOG_HEAD = 64 * 1024
 LOG_TAIL = 192 * 1024
@@ -335,6 +336,26 @@ def sweep_leftovers(client: Any, timeout: float) -> None:
         with contextlib.suppress(ValueError, docker.errors.DockerException):
             if _timestamp(created) < cutoff:
                 client.images.remove(image.id, force=True)
+
+
+def prune_dependency_images(client: Any, older_than: float = DEPENDENCIES_KEEP_SECONDS) -> int:
+    """Untag the dependencies images made more than ``older_than`` seconds ago; how many.
+
+    Only the tag goes: the player images built on one keep its layer, and Docker frees it with
+    the last of them. The next build with those requirements installs them again (sandboxed)
+    and keeps a fresh image: versions that ranges allow move on, a week at most behind.
+    """
+    import docker.errors
+
+    cutoff = time.time() - older_than
+    removed = 0
+    for image in client.images.list(name=DEPENDENCIES_REPOSITORY):
+        with contextlib.suppress(ValueError, docker.errors.DockerException):
+            if _timestamp(image.attrs.get("Created", "")) < cutoff:
+                for tag in image.tags:
+                    client.images.remove(tag)
+                removed += 1
+    return removed
 
 
 def _timestamp(created: str) -> float:

@@ -19,6 +19,7 @@ from builder.image import (
     DEPENDENCIES_REPOSITORY,
     BuildSettings,
     dependencies_key,
+    prune_dependency_images,
 )
 from builder.tasks import build_revision, build_settings
 from core.models import Revision
@@ -130,6 +131,11 @@ def test_requirements_are_installed_sandboxed_once_and_reused_only_when_the_same
     assert _step_containers(docker_client, since) == 2
     assert "its installed packages are reused" not in other.image_log
     assert _run(docker_client, other.image_name, "import six; print(six.__version__)") == "1.15.0"
+
+    # Pruned when old (now, here): only the tags go; the player images keep their layers.
+    assert prune_dependency_images(docker_client, older_than=-60) >= 2
+    assert not docker_client.images.list(name=DEPENDENCIES_REPOSITORY)
+    assert _run(docker_client, second.image_name, "import six; print(six.__version__)") == "1.16.0"
 
 
 def test_the_dependencies_key_tells_apart_all_that_decides_an_install(docker_client):
