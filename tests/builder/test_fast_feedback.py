@@ -15,7 +15,6 @@ from builder.build_log import section_line
 from builder.docker import install_requirements as installer
 from builder.image import (
     BUILD_LABEL,
-    DEPENDENCIES_LABEL,
     DEPENDENCIES_REPOSITORY,
     BuildSettings,
     dependencies_key,
@@ -24,7 +23,7 @@ from builder.image import (
 from builder.tasks import build_revision, build_settings
 from core.models import Revision
 from duel_runner.tasks import validate_revision
-from tests.builder.conftest import CA_BUNDLE, TEST_REPOSITORY
+from tests.builder.conftest import CA_BUNDLE, TEST_REPOSITORY, forget_installed_packages
 from tests.builder.zips import RANDOM_PLAYER, zip_bytes
 from tests.conftest import wait_for
 from tests.platform import factories
@@ -102,11 +101,7 @@ def test_requirements_are_installed_sandboxed_once_and_reused_only_when_the_same
     six_16, six_15 = "six==1.16.0\n", "six==1.15.0\n"
     settings = build_settings(_submit())
     for requirements in (six_16, six_15):  # earlier runs' dependencies images
-        key = dependencies_key(docker_client, installer.plan(requirements, Path(".")), settings)
-        assert key is not None
-        for image in docker_client.images.list(name=DEPENDENCIES_REPOSITORY):
-            if image.labels.get(DEPENDENCIES_LABEL) == key:
-                docker_client.images.remove(image.id, force=True)
+        forget_installed_packages(docker_client, requirements, settings)
 
     # The first build with these requirements runs both sandboxed steps.
     since = time.time()
