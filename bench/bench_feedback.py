@@ -13,7 +13,8 @@ for the worker and Docker to build and validate them:
 - ``random + requirements``: the same with a one-line requirements.txt (``six``, fetched by
   the download step from the configured package index, PyPI by default).
 
-Each player is submitted once to warm up (the worker's first task, images and caches), then
+Once the worker answers a ping, each player is submitted once to warm up (the worker's first
+task, images and caches: the ``first`` column), then
 ``--rounds`` times, each a new zip (a comment changes, as a participant's next try would).
 The phases come from the revision's states, sampled every 20 ms: waiting for the build,
 the build, waiting for the validation, the validation.
@@ -137,6 +138,7 @@ def drive(tree: Path, rounds: int) -> dict[str, dict]:
     )  # fmt: skip
     results = {}
     try:
+        wait_until_ready()
         for index, (player, requirements) in enumerate(PLAYERS.items()):
             competitor = Competitor.objects.create(owner=owner, environment=game, name=f"p{index}")
             times = [submit_and_wait(competitor, requirements, n) for n in range(rounds + 1)]
@@ -150,6 +152,17 @@ def drive(tree: Path, rounds: int) -> dict[str, dict]:
         worker.wait()
         clean_images()
     return results
+
+
+def wait_until_ready(timeout: float = 120.0) -> None:
+    """Until the worker answers a ping: its start-up is not the participant's wait."""
+    from core.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=0.5):
+            return
+    raise SystemExit("the celery worker did not start")
 
 
 def player_zip(requirements: str, round_: int):
