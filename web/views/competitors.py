@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
@@ -155,6 +156,16 @@ def revision(request: HttpRequest, slug: str, name: str, version: int) -> HttpRe
     competitor = get_competitor(slug, name)
     revision = get_revision(competitor, version)
     done = services.revision_done(revision)
+    # A failed revision's whole error, folded under its first line (the build's or the
+    # validation's: a revision fails at one of them).
+    errors = [
+        {"key": key, "title": title, "text": text}
+        for key, title, text in (
+            ("build", "The build failed", revision.image_error),
+            ("validation", "The validation failed", revision.test_error),
+        )
+        if text
+    ]
     return render(
         request,
         "web/competitors/revision.html",
@@ -163,6 +174,7 @@ def revision(request: HttpRequest, slug: str, name: str, version: int) -> HttpRe
             "game": competitor.environment,
             "revision": revision,
             "steps": _steps(revision),
+            "errors": errors,
             "done": done,
             "may_see": can_see_private(request.user, competitor),
             "is_owner": owns(request.user, competitor),
@@ -175,21 +187,30 @@ def revision(request: HttpRequest, slug: str, name: str, version: int) -> HttpRe
 def revision_status(request: HttpRequest, slug: str, name: str, version: int) -> JsonResponse:
     """Polled by the revision page while the revision is built and validated."""
     competitor = get_competitor(slug, name)
-    # Polled every few seconds: without the logs, which can be long.
-    revisions = competitor.revisions.defer(*services.REVISION_LOG_FIELDS, "test_duel")
+    may_see = can_see_private(request.user, competitor)
+    # Polled every second or two: without the logs, which can be long, but for the build log
+    # while the build runs (its page shows it live, to who may read it).
+    deferred = [f for f in services.REVISION_LOG_FIELDS if not (may_see and f == "image_log")]
+    revisions = competitor.revisions.defer(*deferred, "test_duel")
     revision = get_revision(competitor, version, revisions)
     errors = None
-    if can_see_private(request.user, competitor):
+    build_log = None
+    if may_see:
         errors = {
             "build": clip(revision.image_error, ERROR_DISPLAY_CHARS),
             "validation": clip(revision.test_error, ERROR_DISPLAY_CHARS),
         }
+        if not services.revision_done(revision):
+            build_log = render_to_string(
+                "web/competitors/_build_log.html", {"r": revision}, request=request
+            )
     return JsonResponse(
         {
             "image_state": revision.image_state,
             "test_state": revision.test_state,
             "steps": _steps(revision),
             "errors": errors,
+            "build_log_html": build_log,
             "done": services.revision_done(revision),
         }
     )
