@@ -121,7 +121,11 @@ DEFAULT_FROM_EMAIL = env_str("ARENA_FROM_EMAIL", "RL Arena <arena@localhost>")
 
 # Notifications (web.notifications): mails to a competitor's owner, and their webhooks.
 # Links in mails and webhooks are absolute: the address people reach the site at.
-ARENA_SITE_URL = env_str("ARENA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Production sets ARENA_DOMAIN (the compose stack, behind TLS): the site is https on it.
+_domain = env_str("ARENA_DOMAIN")
+ARENA_SITE_URL = (
+    env_str("ARENA_SITE_URL") or (f"https://{_domain}" if _domain else "http://127.0.0.1:8000")
+).rstrip("/")
 # A mail server or webhook out of reach is tried again this many times in all, with the
 # pipeline's doubling delays (a minute, then two, four...).
 ARENA_NOTIFY_MAX_ATTEMPTS = env_int("ARENA_NOTIFY_MAX_ATTEMPTS", 4, minimum=1)
