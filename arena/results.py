@@ -73,11 +73,6 @@ def format_wdl(wins: int, draws: int, losses: int) -> str:
     return f"{wins}-{draws}-{losses}"
 
 
-def points(wins: int, draws: int) -> int:
-    """An edition's points (docs/rules.md, "Editions and ranking"): 2 per win, 1 per draw."""
-    return 2 * wins + draws
-
-
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
     """A plain-text table for a terminal: the first two columns left-aligned, numbers right."""
     cells = [[str(cell) for cell in header], *([str(cell) for cell in row] for row in rows)]

@@ -10,6 +10,7 @@ from core.models import Revision
 from tests.platform import factories
 from tests.web.test_duels import make_duel, play
 from tests.web.test_scoring import edition, rows
+from tournament_manager.rules import edition_points
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def test_a_leaderboard_row_has_the_sites_names_and_numbers(anonymous):
         assert row["rating"] == pytest.approx(
             results.conservative_rating(row["rating_mu"], row["rating_sigma"])
         )
-        assert row["points"] == results.points(row["wins"], row["draws"])
+        assert row["points"] == edition_points(row["wins"], row["draws"])
 
 
 def test_the_schema_documents_each_result_with_its_meaning(anonymous):
