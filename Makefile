@@ -16,7 +16,18 @@ $(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	touch $@
 
-venv: $(VENV)/.installed
+# The `arena` command in the virtualenv's bin/, as pip writes a console script, with this
+# checkout on its path (the repository is not a pip package): `make demo`, `make test` and
+# `make venv` leave it there, and `source .venv/bin/activate` puts it on PATH.
+$(BIN)/arena: arena/cli.py Makefile
+	mkdir -p $(BIN)
+	printf '%s\n' '#!$(abspath $(BIN))/python' \
+		'"""The arena command (arena/cli.py) of the checkout $(CURDIR)."""' \
+		'import sys' 'sys.path.insert(0, "$(CURDIR)")' \
+		'from arena.cli import main' 'sys.exit(main())' > $@
+	chmod +x $@
+
+venv: $(VENV)/.installed $(BIN)/arena
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,19 +1,23 @@
-"""``arena submit``: send a player to an arena server and follow it; ``arena duel``: a local
-duel (the dev kit, ``python -m run_duel``).
+"""``arena submit``: send a player to an arena server, follow it, then show the new
+revision's rank once an edition ranks it; ``arena duel``: a local duel (the dev kit,
+``python -m run_duel``).
 
-Exit status of ``submit``: 0 when the revision passed its validation (or was uploaded, with
-``--no-wait``), 1 when its build or validation failed, 2 with a one-line reason on bad input
-(token, game, folder, a zip the server refused), 3 when the server is unreachable or failing.
+Every failure is one line on standard error. Exit status of ``submit``: 0 when the revision
+passed its validation (or was uploaded, with ``--no-wait``), 1 when its build or validation
+failed (the end of the log that tells why is shown once), 2 on bad input (token, game,
+folder, a zip the server refused), 3 when the server is unreachable or failing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from arena import results
 from arena.client import (
     SERVER_FAILURE,
     ApiError,
@@ -27,6 +31,12 @@ from arena.client import (
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 REJECTED = 1
 LOG_TAIL_LINES = 30
+# How long a valid revision waits for the edition that ranks it, and how long for that edition
+# to appear at all (the server forms editions every few seconds; a game with a single valid
+# competitor never forms one).
+RANK_WAIT = 600.0
+EDITION_APPEARS_WITHIN = 30.0
+POLL_SECONDS = 1.0
 STATE_WORDS = {
     "IMAGE_SCHEDULED": "build: waiting for a builder",
     "IMAGE_RUNNING": "build: building the image",
@@ -65,6 +75,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     submit.add_argument(
         "--timeout", type=float, default=1800, help="seconds to follow it (default 1800)"
     )
+    submit.add_argument(
+        "--rank-wait",
+        type=float,
+        default=RANK_WAIT,
+        help="once valid, seconds to wait for the edition that ranks the new revision "
+        f"(default {RANK_WAIT:g}; 0: do not wait)",
+    )
     commands.add_parser(
         "duel",
         add_help=False,
@@ -91,6 +108,17 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print("arena: interrupted; the revision goes on being built on the server", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A bug of ours or a server that answers something unexpected: one line still, and the
+        # traceback for who asks for it.
+        if os.environ.get("ARENA_DEBUG"):
+            raise
+        print(
+            f"arena: unexpected failure ({type(exc).__name__}: {exc}); check --server, and run "
+            "again with ARENA_DEBUG=1 to see where it failed",
+            file=sys.stderr,
+        )
+        return SERVER_FAILURE
 
 
 def submit(args: argparse.Namespace, out: TextIO) -> int:
@@ -123,7 +151,13 @@ def submit(args: argparse.Namespace, out: TextIO) -> int:
         _explain_failure(revision, out)
         return REJECTED
     print(f"revision {version} passed its validation", file=out)
-    _show_rank(client, game, client.get(f"{base}/"), out)
+    competitor = _wait_for_rank(client, f"{base}/", version, args.rank_wait, out)
+    _show_rank(game, competitor, version, client.url(f"/games/{quote(game['slug'])}/"), out)
+    if competitor.get("edition"):
+        edition = client.get(
+            f"/api/v1/games/{quote(game['slug'])}/tournaments/{competitor['edition']}/"
+        )
+        _show_leaderboard(edition["leaderboard"], out)
     return 0
 
 
@@ -176,35 +210,104 @@ def _tail(text: str | None) -> str:
     return "\n".join(lines[-LOG_TAIL_LINES:])
 
 
+def _failing_side(error: str) -> int:
+    """Which player's log tells the failure: the one the error names (a self-play duel)."""
+    return 2 if error.startswith("player 2") else 1
+
+
 def _explain_failure(revision: dict[str, Any], out: TextIO) -> None:
+    """The end of the one log that tells the failure, then (raised) the one error line.
+
+    The error message quotes the end of the failing player's log, and in a validation both
+    players are the same code: the log is shown once, and the error by its first line.
+    """
+    version = revision["version"]
     if revision["image_state"] == "IMAGE_FAILED":
-        print(f"the build failed: {revision['image_error']}", file=out)
-        logs = [("build log", revision.get("image_log"))]
+        error = revision.get("image_error") or ""
+        title, log = "the build log", revision.get("image_log")
+        what = "build"
     else:
-        print(f"the validation failed: {revision['test_error']}", file=out)
-        logs = [
-            ("player 1's log", revision.get("test_log_1")),
-            ("player 2's log", revision.get("test_log_2")),
-        ]
-    for title, text in logs:
-        if _tail(text):
-            print(f"--- last lines of the {title} ---\n{_tail(text)}", file=out)
+        error = revision.get("test_error") or ""
+        side = _failing_side(error)
+        title, log = f"player {side}'s log", revision.get(f"test_log_{side}")
+        what = "validation"
+    first_line = (error.strip().splitlines() or ["no reason was recorded"])[0]
+    tail = _tail(log) or _tail("\n".join(error.strip().splitlines()[1:]))
+    if tail:
+        print(f"--- the end of {title} ---\n{tail}\n---", file=out)
     print("fix it, then run arena submit again: it uploads a new revision", file=out)
+    raise CliError(f"the {what} of revision {version} failed: {first_line}", REJECTED)
+
+
+def _wait_for_rank(
+    client: ArenaClient, path: str, version: int, wait: float, out: TextIO
+) -> dict[str, Any]:
+    """The competitor once an edition holding ``version`` is ranked, or when ``wait`` is over.
+
+    Until then the competitor's rank is its previous revision's, which is not the answer.
+    """
+    started = time.monotonic()
+    told: set[int] = set()
+    while True:
+        competitor = client.get(path)
+        ranked = competitor.get("ranked_version") == version
+        if ranked and competitor.get("edition_state") != "RUNNING":
+            return competitor
+        if ranked and competitor["edition"] not in told:
+            told.add(competitor["edition"])
+            print(
+                f"  ranking: edition {competitor['edition']} is playing revision {version}'s duels",
+                file=out,
+                flush=True,
+            )
+        waited = time.monotonic() - started
+        if waited >= wait or (not ranked and waited >= min(wait, EDITION_APPEARS_WITHIN)):
+            return competitor
+        time.sleep(POLL_SECONDS)
 
 
 def _show_rank(
-    client: ArenaClient, game: dict[str, Any], competitor: dict[str, Any], out: TextIO
+    game: dict[str, Any], competitor: dict[str, Any], version: int, leaderboard: str, out: TextIO
 ) -> None:
-    leaderboard = client.url(f"/games/{quote(game['slug'])}/")
-    if competitor.get("rank"):
+    name, edition = competitor["name"], competitor.get("edition")
+    if competitor.get("ranked_version") == version and competitor.get("rank"):
+        provisional = competitor.get("edition_state") == "RUNNING"
         print(
-            f"{competitor['name']} is ranked {competitor['rank']} of {competitor['field_size']} "
-            f"in edition {competitor['edition']} of {game['name']}: {leaderboard}",
+            f"{name} v{version} is {'provisionally ' if provisional else ''}ranked "
+            f"{competitor['rank']} of {competitor['field_size']} in edition {edition} of "
+            f"{game['name']}: {leaderboard}",
             file=out,
         )
-    else:
-        print(
-            f"{competitor['name']} is not ranked yet: it plays in the next edition of "
-            f"{game['name']}. The leaderboard: {leaderboard}",
-            file=out,
+        return
+    before = ""
+    if competitor.get("rank") and competitor.get("ranked_version"):
+        before = (
+            f" (v{competitor['ranked_version']} is ranked {competitor['rank']} of "
+            f"{competitor['field_size']} in edition {edition})"
         )
+    print(
+        f"{name} v{version} is not ranked yet: it plays in the next edition of {game['name']}"
+        f"{before}. The leaderboard: {leaderboard}",
+        file=out,
+    )
+
+
+def _show_leaderboard(leaderboard: list[dict[str, Any]], out: TextIO) -> None:
+    """The edition's leaderboard, with the website's columns and formats (arena.results)."""
+    rows = [
+        results.leaderboard_row(
+            row["rank"],
+            f"{row['competitor']} v{row['version']}",
+            row["owner"],
+            row["points"],
+            row["wins"],
+            row["draws"],
+            row["losses"],
+            row["total_score"],
+            row["rating"],
+        )
+        for row in leaderboard
+    ]
+    print(f"  {results.RANKED_BY}", file=out)
+    for line in results.table(results.LEADERBOARD_HEADER, rows):
+        print(f"  {line}", file=out)

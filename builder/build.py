@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.build_log import section_line
 from builder.dependencies import Dependencies, resolve_dependencies
 from builder.image import (
     ArenaBuildError,
@@ -67,8 +68,10 @@ def build_submission(
             folder = unpack_submission(zip_path, Path(work) / "player", limits)
             dependencies = resolve_dependencies(folder)
         except SubmissionError as exc:
-            return BuildOutcome(log=f"arena: {exc}\n", error=str(exc))
-        notes = dependency_notes(dependencies)
+            return BuildOutcome(log=section_line("unpacking") + f"arena: {exc}\n", error=str(exc))
+        notes = unpacking_notes(folder) + dependency_notes(dependencies)
+        if on_output:
+            on_output(notes)  # a build log that streams starts with them
         own_client = client is None
         try:
             if own_client:
@@ -113,8 +116,8 @@ def unpack_for_process(
             unpacked = unpack_submission(zip_path, Path(work) / "player", limits)
             dependencies = resolve_dependencies(unpacked)
         except SubmissionError as exc:
-            return BuildOutcome(log=f"arena: {exc}\n", error=str(exc))
-        notes = dependency_notes(dependencies)
+            return BuildOutcome(log=section_line("unpacking") + f"arena: {exc}\n", error=str(exc))
+        notes = unpacking_notes(unpacked) + dependency_notes(dependencies)
         if dependencies.requirements is not None:
             notes += (
                 "arena: the dependencies are not installed: players run as local processes "
@@ -126,8 +129,18 @@ def unpack_for_process(
     return BuildOutcome(image_name=str(folder), log=notes + f"arena: unpacked into {folder}\n")
 
 
+def unpacking_notes(folder: Path) -> str:
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    size = sum(path.stat().st_size for path in files)
+    return (
+        section_line("unpacking")
+        + f"arena: the zip is unpacked and checked: {len(files)} files, {size:,} bytes\n"
+    )
+
+
 def dependency_notes(dependencies: Dependencies) -> str:
-    lines = [f"arena: {note}" for note in dependencies.notes]
+    lines = [section_line("dependencies").rstrip("\n")]
+    lines += [f"arena: {note}" for note in dependencies.notes]
     if dependencies.requirements is not None:
         lines += ["arena: requirements to install:"]
         lines += [

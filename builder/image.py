@@ -20,6 +20,21 @@ steps in containers of our own, and no Dockerfile:
    (copied out of the install container as a tar, owned by root, set-id bits dropped) are
    committed as the player image. Nothing runs.
 
+What has nothing to do is skipped, and what was done before is reused, so that a participant
+who tries again waits for their own files only:
+
+- a submission without dependencies has no download and no install step: its image is the
+  base image plus one layer of its files (and the harness);
+- the installed packages of requirements that come from the package index alone (none of the
+  submission's own packages, whose setup.py could make anything of its files) are kept as a
+  *dependencies image* (the base image plus one layer, the user site), tagged by a digest of
+  everything that decides what gets installed: the base image's id, every requirement,
+  option and constraint line, the indexes, the wheelhouse's content, and this recipe
+  (:func:`dependencies_key`). The next build whose requirements digest the same starts from
+  it and skips both steps; two different sets of requirements never share one. Its content
+  was made by the same sandboxed install step and copied out the same way, so reusing it
+  runs nothing of anyone's.
+
 Each step's container runs ``sleep`` and the work is a ``docker exec`` in it: its exit code is
 Docker's, not something the participant can print, and the tmpfs can be read (``tar``) before
 the container goes. The inputs of a step (scripts, requirements, wheels) are put into a stage
@@ -50,6 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from builder.build_log import section_line
 from builder.dependencies import mentions_torch, resolve_dependencies
 from builder.docker import install_requirements as installer
 from builder.registry import PushedImage, RegistryError, push
@@ -61,6 +77,7 @@ DOCKER_DIR = Path(__file__).with_name("docker")
 INSTALL_SCRIPT = DOCKER_DIR / "install_requirements.py"
 # The line install_requirements.py writes for each requirement that does not install.
 INSTALL_FAILURE = installer.FAILURE
+RELAXED = installer.RELAXED  # and for each pin it relaxed
 HARNESS = Path(__file__).resolve().parents[1] / "run_duel" / "harness.py"
 DEFAULT_BASE_IMAGE = "arena-player-base:latest"
 
@@ -74,6 +91,10 @@ STAGE_DIR = "/arena-build"  # a step's inputs, in its stage image
 BUILD_LABEL = "org.rl-arena.build"  # on the stage images and step containers, for cleanup
 STAGE_REPOSITORY = "arena-build-stage"
 WHEELHOUSE_REPOSITORY = "arena-build-wheelhouse"
+DEPENDENCIES_REPOSITORY = "arena-build-dependencies"
+DEPENDENCIES_LABEL = "org.rl-arena.dependencies"  # its key, on a dependencies image
+RELAXED_LABEL = "org.rl-arena.relaxed"  # the relaxed-pin lines of the build that made it
+DEPENDENCIES_KEEP_SECONDS = 7 * 24 * 3600.0  # then installed afresh (prune_dependency_images)
 # A build log keeps its first and last bytes: pip's end says what went wrong.
 LOG_HEAD = 64 * 1024
 LOG_TAIL = 192 * 1024
@@ -133,6 +154,51 @@ def context_digest(player_dir: Path, settings: BuildSettings) -> str:
     return digest.hexdigest()
 
 
+def dependencies_key(client: Any, plan: installer.Plan, settings: BuildSettings) -> str | None:
+    """The digest that names the dependencies image of ``plan``, or None when not to keep one.
+
+    Everything that decides what the install step makes is in it: the base image's id (not
+    its movable tag), the requirement, option and constraint lines in their order, the
+    indexes and the wheelhouse, and the recipe (this module and the install script). A
+    submission that lists its own packages gets None: their setup.py runs on its own files.
+    """
+    import docker.errors
+
+    if plan.local or plan.empty:
+        return None
+    try:
+        base_id = client.images.get(settings.base_image).id
+    except docker.errors.ImageNotFound:
+        return None  # the build says so, in its first step
+    recipe = {
+        "base": base_id,
+        "options": plan.options,
+        "constraints": plan.constraints,
+        "index": plan.index,
+        "build": plan.build,
+        "pip_index_url": settings.pip_index_url,
+        "pip_extra_index_url": settings.pip_extra_index_url,
+        "torch_index_url": settings.torch_index_url,
+        "wheelhouse": _wheelhouse_digest(settings) if settings.wheelhouse else "",
+        "recipe": [
+            hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in (Path(__file__), INSTALL_SCRIPT)
+        ],
+    }
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+
+def _wheelhouse_digest(settings: BuildSettings) -> str:
+    """The wheelhouse's files by name, size and time: a copied wheel changes it."""
+    wheelhouse = Path(settings.wheelhouse or "")
+    digest = hashlib.sha256(settings.base_image.encode())
+    for path in _files(wheelhouse):
+        status = path.stat()
+        digest.update(f"{path.relative_to(wheelhouse)}\0{status.st_size}\0".encode())
+        digest.update(str(status.st_mtime_ns).encode())
+    return digest.hexdigest()
+
+
 def _files(folder: Path) -> Iterator[Path]:
     return (
         path
@@ -157,6 +223,10 @@ class BuildLog:
 
     def say(self, text: str) -> None:
         self.write(f"arena: {text}\n")
+
+    def section(self, title: str) -> None:
+        """A heading of the arena's own steps (:mod:`builder.build_log` reads them back)."""
+        self.write(section_line(title))
 
     def text(self) -> str:
         return self._log.text()
@@ -193,12 +263,15 @@ def build_player_image(
     player_dir = Path(player_dir)
     if not (player_dir / "player.py").is_file():
         raise BuildError(f"there is no player.py in {player_dir}")
+    log = BuildLog(on_output)
     if dependencies is None:
         try:
             dependencies = resolve_dependencies(player_dir).requirements
         except SubmissionError as exc:
             raise BuildError(str(exc)) from exc
-    log = BuildLog(on_output)
+        # A caller that passes the dependencies headed its notes on them already
+        # (builder.build.dependency_notes).
+        log.section("dependencies")
     plan = installer.plan(dependencies or "", player_dir)
     for note in plan.notes:
         log.say(note)
@@ -213,10 +286,18 @@ def build_player_image(
         sweep_leftovers(client, settings.timeout)
         with tempfile.TemporaryDirectory(prefix="arena-image-") as work:
             site = None
-            if not plan.empty:
-                wheels, resolved = build.download(plan, Path(work), mentions_torch(plan.index))
-                site = build.install(player_dir, plan, resolved, wheels, Path(work))
-            image = build.assemble(player_dir, site, tag, Path(work))
+            base = None
+            if plan.empty:
+                log.say("nothing to install: no download and no install step")
+            else:
+                key = dependencies_key(client, plan, settings)
+                base = build.cached_dependencies(key) if key else None
+                if base is None:
+                    wheels, resolved = build.download(plan, Path(work), mentions_torch(plan.index))
+                    site = build.install(player_dir, plan, resolved, wheels, Path(work))
+                    if key:
+                        base, site = build.keep_dependencies(site, key, Path(work)), None
+            image = build.assemble(player_dir, site, tag, Path(work), base=base)
     except (
         docker.errors.DockerException,
         requests.exceptions.RequestException,
@@ -255,6 +336,26 @@ def sweep_leftovers(client: Any, timeout: float) -> None:
         with contextlib.suppress(ValueError, docker.errors.DockerException):
             if _timestamp(created) < cutoff:
                 client.images.remove(image.id, force=True)
+
+
+def prune_dependency_images(client: Any, older_than: float = DEPENDENCIES_KEEP_SECONDS) -> int:
+    """Untag the dependencies images made more than ``older_than`` seconds ago; how many.
+
+    Only the tag goes: the player images built on one keep its layer, and Docker frees it with
+    the last of them. The next build with those requirements installs them again (sandboxed)
+    and keeps a fresh image: versions that ranges allow move on, a week at most behind.
+    """
+    import docker.errors
+
+    cutoff = time.time() - older_than
+    removed = 0
+    for image in client.images.list(name=DEPENDENCIES_REPOSITORY):
+        with contextlib.suppress(ValueError, docker.errors.DockerException):
+            if _timestamp(image.attrs.get("Created", "")) < cutoff:
+                for tag in image.tags:
+                    client.images.remove(tag)
+                removed += 1
+    return removed
 
 
 def _timestamp(created: str) -> float:
@@ -401,9 +502,17 @@ class _Build:
             self._export(container, SITE_DIR, site)
         return site
 
-    def assemble(self, player_dir: Path, site: Path | None, tag: str, work: Path) -> Any:
-        """Step 3: base image + submission + harness + packages, committed as ``tag``."""
-        self.log.say("step 3 of 3: assembling the image (nothing runs)")
+    def assemble(
+        self, player_dir: Path, site: Path | None, tag: str, work: Path, base: str | None = None
+    ) -> Any:
+        """Step 3: base image (or ``base``, a dependencies image) + submission + harness +
+        packages, committed as ``tag``."""
+        self.log.section("image")
+        what = "the installed packages, " if base or site else ""
+        self.log.say(
+            f"assembling the image: the base image, {what}your files and the arena's harness "
+            "(nothing runs)"
+        )
         content = work / "image.tar"
         with tarfile.open(content, "w") as tar:
             _add_dir(tar, "opt")
@@ -413,7 +522,7 @@ class _Build:
             if site is not None:
                 _add_dir(tar, SITE_DIR.lstrip("/"))
                 _copy_members(site, tar, SITE_DIR.lstrip("/"))
-        container = self._create(self.settings.base_image)
+        container = self._create(base or self.settings.base_image)
         with open(content, "rb") as data:
             container.put_archive("/", data)
         repository, version = _split_tag(tag)
@@ -431,6 +540,51 @@ class _Build:
         image.reload()
         self.log.say(f"built {tag}: {_size(image.attrs.get('Size', 0))}")
         return image
+
+    def cached_dependencies(self, key: str) -> str | None:
+        """The dependencies image of ``key`` (its id), when an earlier build made it."""
+        import docker.errors
+
+        try:
+            image = self.client.images.get(f"{DEPENDENCIES_REPOSITORY}:{key[:32]}")
+        except docker.errors.ImageNotFound:
+            return None
+        labels = image.attrs.get("Config", {}).get("Labels") or {}
+        if labels.get(DEPENDENCIES_LABEL) != key:  # a prefix collision: never share
+            return None
+        self.log.say(
+            "the same requirements were installed by an earlier build (with the same package "
+            "index and base image): its installed packages are reused, nothing is downloaded "
+            "or installed"
+        )
+        for line in json.loads(labels.get(RELAXED_LABEL) or "[]"):
+            self.log.write(f"{line}\n")
+        return str(image.id)
+
+    def keep_dependencies(self, site: Path, key: str, work: Path) -> str:
+        """The base image plus the installed packages, kept as ``key``'s dependencies image."""
+        content = work / "dependencies.tar"
+        with tarfile.open(content, "w") as tar:
+            _add_dir(tar, "opt")
+            _add_dir(tar, ARENA_DIR.lstrip("/"))
+            _add_dir(tar, SITE_DIR.lstrip("/"))
+            _copy_members(site, tar, SITE_DIR.lstrip("/"))
+        relaxed = [line for line in self.log.text().splitlines() if line.startswith(RELAXED)]
+        labels = {
+            "org.rl-arena.role": "dependencies",
+            DEPENDENCIES_LABEL: key,
+            RELAXED_LABEL: json.dumps(relaxed[:50]),
+        }
+        container = self._create(self.settings.base_image, labels=labels)
+        with open(content, "rb") as data:
+            container.put_archive("/", data)
+        image = container.commit(
+            repository=DEPENDENCIES_REPOSITORY, tag=key[:32], conf={"Labels": labels}
+        )
+        self._remove(container)
+        content.unlink()
+        self.log.say("installed packages kept for the next build with the same requirements")
+        return str(image.id)
 
     # -- the machinery ----------------------------------------------------------------------
     def _labels(self, role: str) -> dict[str, str]:
@@ -473,12 +627,7 @@ class _Build:
         import docker.errors
 
         wheelhouse = Path(self.settings.wheelhouse or "")
-        digest = hashlib.sha256(self.settings.base_image.encode())
-        for path in _files(wheelhouse):
-            status = path.stat()
-            digest.update(f"{path.relative_to(wheelhouse)}\0{status.st_size}\0".encode())
-            digest.update(str(status.st_mtime_ns).encode())
-        tag = f"{WHEELHOUSE_REPOSITORY}:{digest.hexdigest()[:16]}"
+        tag = f"{WHEELHOUSE_REPOSITORY}:{_wheelhouse_digest(self.settings)[:16]}"
         with contextlib.suppress(docker.errors.ImageNotFound):
             return self.client.images.get(tag).id
         content = work / "wheelhouse.tar"

@@ -25,6 +25,7 @@ from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
+from builder.image import prune_dependency_images
 from builder.registry import (
     RevisionFacts,
     in_use_by_containers,
@@ -114,11 +115,13 @@ class PruneReport:
     kept_in_use: list[int] = field(default_factory=list)  # a container still uses the image
     # repository:tag in the registry, for its garbage collection (deletes are refused there)
     registry_tags: list[str] = field(default_factory=list)
+    dependencies: int = 0  # installed-packages images untagged, being a week old
 
     def summary(self) -> str:
         return (
             f"pruned the images of {len(self.pruned)} superseded revisions; "
-            f"{len(self.kept_in_use)} kept, still in use by a container"
+            f"{len(self.kept_in_use)} kept, still in use by a container; "
+            f"{self.dependencies} week-old images of installed packages untagged"
         )
 
 
@@ -174,6 +177,8 @@ def prune_player_images(
             report.kept_in_use.append(revision_id)
         elif removal.removed:
             report.pruned.append(revision_id)
+    if uses_docker and not dry_run:
+        report.dependencies = prune_dependency_images(client)
     return report
 
 

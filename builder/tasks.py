@@ -13,27 +13,31 @@ import dataclasses
 import logging
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from celery import shared_task
 from django.conf import settings
 
 from builder.build import BuildOutcome, build_submission, unpack_for_process
-from builder.image import BuildSettings, capped_log
+from builder.image import LOG_HEAD, LOG_TAIL, BuildSettings, capped_log
 from builder.player_images import registry_auth
 from builder.submission import ZipLimits
 from core import pipeline
 from core.models import Revision
 from core.pipeline import zip_limits
 from core.sandbox import process_folder, sandbox_kind
-from core.work import TIME_LIMIT_GRACE, ClaimLost, claim, finish, heartbeat
-from run_duel.text import cap
+from core.work import TIME_LIMIT_GRACE, ClaimLost, beat, claim, finish
+from run_duel.channel import CappedLog
+from run_duel.text import cap, clean
 
 log = logging.getLogger(__name__)
 
 # A build error quotes pip and the participant's requirement lines: enough to act on.
 ERROR_CHARS = 4000
 SAVED_FIELDS = ["image_state", "image_name", "sandbox", "image_log", "image_error"]
+# How often at most a running build saves its log for the revision page (and beats).
+LIVE_LOG_SECONDS = 1.0
 
 
 def image_tag(revision: Revision) -> str:
@@ -78,6 +82,7 @@ def build_revision(revision_id: int) -> None:
 
     def start(revision: Revision) -> None:
         revision.image_error = ""
+        revision.image_log = ""  # an earlier attempt's: this one's streams in its place
         revision.image_attempts += 1
 
     revision = claim(
@@ -108,13 +113,41 @@ def build_revision(revision_id: int) -> None:
     elif outcome.error:
         revision.image_state = Revision.IMAGE_FAILED
         revision.image_error = outcome.error
-        finish(revision, SAVED_FIELDS)
+        finish(revision, SAVED_FIELDS, then=pipeline.revision_finished)
     else:
         revision.image_state = Revision.IMAGE_COMPLETED
         revision.image_name = outcome.image_name
         revision.image_digest = outcome.image_digest  # what the workers run (by digest)
         revision.test_state = Revision.TEST_SCHEDULED
         finish(revision, [*SAVED_FIELDS, "image_digest", "test_state"], then=pipeline.advance)
+
+
+class LiveLog:
+    """The build's output, saved to the revision as it comes, so that its page shows it live.
+
+    Kept with the build log's caps (its head and tail); saved at most every ``every`` seconds,
+    and at once when the arena starts a step of its own (an ``arena:`` line), which is when a
+    long silence of pip may follow. Each save beats the heartbeat and checks the claim: a
+    build whose revision was taken back stops (:class:`ClaimLost`), and its output never
+    overwrites the new attempt's.
+    """
+
+    def __init__(self, revision: Revision, every: float = LIVE_LOG_SECONDS) -> None:
+        self.revision = revision
+        self.every = every
+        self.log = CappedLog(head=LOG_HEAD, tail=LOG_TAIL)
+        self.saved = 0.0
+        self.pending = False
+
+    def __call__(self, text: str) -> None:
+        self.log.write(text.encode("utf-8", "replace"))
+        self.pending = True
+        now = time.monotonic()
+        if now - self.saved >= self.every or "arena: " in text:
+            self.saved = now
+            self.pending = False
+            if not beat(self.revision, image_log=clean(self.log.text())):
+                raise ClaimLost
 
 
 def _build(revision: Revision) -> BuildOutcome:
@@ -136,7 +169,7 @@ def _build(revision: Revision) -> BuildOutcome:
             image_tag(revision),
             build_settings(revision),
             ZipLimits(**zip_limits()),
-            on_output=heartbeat(revision, settings.ARENA_HEARTBEAT_INTERVAL),
+            on_output=LiveLog(revision),
             push=bool(settings.ARENA_REGISTRY),
             registry_auth=registry_auth(),
         )
@@ -171,4 +204,4 @@ def _arena_failed(revision: Revision, outcome: BuildOutcome) -> None:
         "maintainer was told. Submit it again later",
         ERROR_CHARS,
     )
-    finish(revision, SAVED_FIELDS)
+    finish(revision, SAVED_FIELDS, then=pipeline.revision_finished)

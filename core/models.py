@@ -54,6 +54,18 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     github_username = models.CharField(max_length=39, blank=True)
     team = models.CharField(max_length=100, blank=True)
+    # What the arena tells its owner about (web.notifications), each kind turned off apart.
+    notify_revisions = models.BooleanField(
+        "mail me when a revision fails or validates", default=True
+    )
+    notify_editions = models.BooleanField(
+        "mail me a summary when an edition I take part in finishes", default=True
+    )
+    webhook_url = models.URLField(blank=True, max_length=500)
+    # Signs each webhook body (HMAC-SHA256); shown to its owner once, when made.
+    webhook_secret = models.CharField(max_length=64, blank=True)
+    webhook_status = models.CharField(max_length=300, blank=True, help_text="last delivery")
+    webhook_status_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
@@ -72,6 +84,11 @@ class Competitor(models.Model):
     )
     name = models.SlugField(max_length=60)
     is_public = models.BooleanField(default=False, help_text="source and logs visible to everyone")
+    # Organisers disable a competitor (in the admin) to keep it out of the next editions; its
+    # past duels and editions stay as they were played.
+    active = models.BooleanField(
+        default=True, help_text="enters new editions; untick to leave it out of them"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -470,3 +487,58 @@ class ApiMove(models.Model):
 
     def __str__(self) -> str:
         return f"move {self.pk} of revision {self.revision_id}"
+
+
+class Notification(models.Model):
+    """One thing the arena told (or will tell) a user: a revision's end, an edition's summary.
+
+    Its ``key`` is unique per user, so a task sent twice finds the row and sends nothing twice:
+    ``mailed`` says the mail went, ``webhook_state`` where the webhook's delivery stands.
+    """
+
+    REVISION_FAILED = "revision.failed"
+    REVISION_VALIDATED = "revision.validated"
+    EDITION_FINISHED = "edition.finished"
+    EVENTS = [
+        (REVISION_FAILED, "revision failed"),
+        (REVISION_VALIDATED, "revision validated"),
+        (EDITION_FINISHED, "edition finished"),
+    ]
+    WEBHOOK_NONE = ""
+    WEBHOOK_SCHEDULED = "SCHEDULED"
+    WEBHOOK_DELIVERED = "DELIVERED"
+    WEBHOOK_FAILED = "FAILED"
+    WEBHOOK_STATES = [
+        (WEBHOOK_NONE, "no webhook"),
+        (WEBHOOK_SCHEDULED, "scheduled"),
+        (WEBHOOK_DELIVERED, "delivered"),
+        (WEBHOOK_FAILED, "failed"),
+    ]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(max_length=100, help_text="what it is about, unique per user")
+    event = models.CharField(max_length=30, choices=EVENTS)
+    revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    participant = models.ForeignKey(
+        TournamentParticipant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    mailed = models.DateTimeField(null=True, blank=True)
+    mail_attempts = models.PositiveIntegerField(default=0)
+    webhook_state = models.CharField(
+        max_length=20, choices=WEBHOOK_STATES, default=WEBHOOK_NONE, blank=True
+    )
+    webhook_attempts = models.PositiveIntegerField(default=0)
+    webhook_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_notification_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} for {self.user} ({self.key})"

@@ -9,6 +9,10 @@ A revision goes through three stages, a duel through one::
     scheduled  Duel.SCHEDULED                     -> duel_runner.tasks.run_duel
     finished   Duel.COMPLETED or FAILED           -> the "duel finished" hooks (the ranking)
 
+A revision whose build or validation failed, or that validated, and an edition whose last
+duel ended, run the "revision finished" and "edition finished" hooks (the owner's
+notifications).
+
 This module is the only one that knows that order. A stage's task claims its row, calls its
 pure layer, records the outcome (:mod:`core.work`) and tells the pipeline what happened
 (:func:`advance`, :func:`retry`, :func:`duel_finished`); it names no other stage. The pipeline
@@ -39,7 +43,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.celery import app
-from core.models import Duel, Revision
+from core.models import Duel, Revision, Tournament
 from core.work import gave_up
 from run_duel.outcomes import ERROR
 
@@ -250,6 +254,45 @@ def duel_finished(duel: Duel) -> None:
         hook(duel)
 
 
+# --- A revision's end, an edition's end ----------------------------------------------------
+#
+# Hooks like the duel's, for what follows from these ends without being part of the flow (the
+# owner's notifications, registered by the web app). They run in the caller's transaction, so
+# what they do must be light (send a task on commit) and must not fail: they run after the
+# outcome is saved, and an error would roll it back.
+
+_revision_finished_hooks: list[Callable[[Revision], None]] = []
+_edition_finished_hooks: list[Callable[[Tournament], None]] = []
+
+
+def on_revision_finished(hook: Callable[[Revision], None]) -> None:
+    """Have ``hook(revision)`` run when a revision failed its build or validation, or passed."""
+    if hook not in _revision_finished_hooks:
+        _revision_finished_hooks.append(hook)
+
+
+def revision_finished(revision: Revision) -> None:
+    """A build or validation saved its outcome: tell the hooks if the revision's fate is now
+    known (failed, or validated), then send it on to its next stage, if it has one."""
+    failed = Revision.IMAGE_FAILED, Revision.TEST_FAILED
+    if revision.image_state in failed or revision.test_state in (*failed, Revision.TEST_COMPLETED):
+        for hook in _revision_finished_hooks:
+            hook(revision)
+    advance(revision)
+
+
+def on_edition_finished(hook: Callable[[Tournament], None]) -> None:
+    """Have ``hook(tournament)`` run when an edition's last duel ended (once per edition)."""
+    if hook not in _edition_finished_hooks:
+        _edition_finished_hooks.append(hook)
+
+
+def edition_finished(tournament: Tournament) -> None:
+    """An edition ended, in the transaction that ends it: run the hooks."""
+    for hook in _edition_finished_hooks:
+        hook(tournament)
+
+
 # --- The sweep ------------------------------------------------------------------------------
 
 
@@ -313,6 +356,8 @@ def _give_up(work: Work, pk: int, reason: str) -> None:
     work.model.objects.filter(pk=pk).update(**fields)
     if work is DUELS:
         duel_finished(Duel.objects.select_related("environment").get(pk=pk))
+    else:
+        revision_finished(Revision.objects.get(pk=pk))  # its build or validation failed
 
 
 # --- Settings the stages share --------------------------------------------------------------

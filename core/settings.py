@@ -106,7 +106,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Mail (password reset): printed on the console unless an SMTP server is given.
+# Mail (password reset, notifications): printed on the console unless an SMTP server is given.
 ARENA_SMTP_HOST = env_str("ARENA_SMTP_HOST")
 if ARENA_SMTP_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -118,6 +118,22 @@ if ARENA_SMTP_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("ARENA_FROM_EMAIL", "RL Arena <arena@localhost>")
+
+# Notifications (web.notifications): mails to a competitor's owner, and their webhooks.
+# Links in mails and webhooks are absolute: the address people reach the site at.
+# Production sets ARENA_DOMAIN (the compose stack, behind TLS): the site is https on it.
+_domain = env_str("ARENA_DOMAIN")
+ARENA_SITE_URL = (
+    env_str("ARENA_SITE_URL") or (f"https://{_domain}" if _domain else "http://127.0.0.1:8000")
+).rstrip("/")
+# A mail server or webhook out of reach is tried again this many times in all, with the
+# pipeline's doubling delays (a minute, then two, four...).
+ARENA_NOTIFY_MAX_ATTEMPTS = env_int("ARENA_NOTIFY_MAX_ATTEMPTS", 4, minimum=1)
+# Seconds a webhook's server has to connect and answer; its answer is read up to a cap.
+ARENA_WEBHOOK_TIMEOUT = env_float("ARENA_WEBHOOK_TIMEOUT", 5.0, minimum=0.1)
+# Webhooks go to public addresses only, so that nobody probes the arena's own network through
+# them; a development or test setup may allow loopback (127.0.0.1, ::1), never more.
+ARENA_WEBHOOK_ALLOW_LOOPBACK = env_bool("ARENA_WEBHOOK_ALLOW_LOOPBACK", False)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -111,7 +111,12 @@ def validate_revision(revision_id: int) -> None:
             return
         revision.test_state = Revision.TEST_FAILED
         revision.test_error = gave_up(revision.test_attempts, record["error_msg"] or "")
-        finish(revision, _VALIDATION_FIELDS, on_refused=validation_refused)
+        finish(
+            revision,
+            _VALIDATION_FIELDS,
+            then=pipeline.revision_finished,
+            on_refused=validation_refused,
+        )
         return
     failed = record["player_1_errors"] or record["player_2_errors"]
     revision.test_state = Revision.TEST_FAILED if failed else Revision.TEST_COMPLETED
@@ -120,7 +125,7 @@ def validate_revision(revision_id: int) -> None:
     finish(
         revision,
         _VALIDATION_FIELDS,
-        then=None if failed else pipeline.advance,
+        then=pipeline.revision_finished,  # the owner told; a valid one sent on to publishing
         on_refused=validation_refused,
     )
 

@@ -316,4 +316,5 @@ def _forfeit(
         "player_2_score": 0,
         "first_player": "PLAYER_1" if player_1_starts else "PLAYER_2",
         "states": [game.state()],
+        "move_seconds": [],
     }

@@ -6,6 +6,7 @@ only numpy arrays ever built are the ones a player receives.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +49,9 @@ def play_match(
 ) -> dict[str, Any]:
     """Play one match and return its record (``result``, ``error_msg``, scores, ``states``...).
 
+    Besides the original fields, ``move_seconds`` holds, for each valid move in order, the
+    seconds its player took to answer (measured around the call, ms precision).
+
     ``on_event``, if given, receives a ``move`` event after each valid move: ``match``,
     ``player`` (1 or 2), ``action``, ``state`` (the new state, plain JSON) and ``reward``.
     ``failure_message`` words a player's failure in the record's ``error_msg`` instead of
@@ -64,12 +68,16 @@ def play_match(
     started = [False, False]
     game.reset()
     states = [game.state()]
+    # Seconds each valid move took its player, ms precision: a player nearing the move
+    # deadline sees it on its competitor page before it times out. Not an original field.
+    move_seconds: list[float] = []
     result = error_msg = None
     acting, method = 0, "start"
     try:
         while True:
             handle = handles[acting]
             valid_actions = game.legal_actions()
+            asked = time.perf_counter()
             if started[acting]:
                 method = "step"
                 action = handle.step(states[-1], valid_actions, latest[acting] - latest[1 - acting])
@@ -77,12 +85,14 @@ def play_match(
                 method = "start"
                 started[acting] = True
                 action = handle.start(states[-1], valid_actions)
+            took = time.perf_counter() - asked
             try:
                 reward = game.play(action)
             except InvalidActionError as exc:
                 raise PlayerFailure(
                     f"chose action {action}, which is not valid: {exc.reason},"
                 ) from exc
+            move_seconds.append(round(took, 3))
             latest[acting] = reward
             totals[acting] += reward
             states.append(game.state())
@@ -129,4 +139,5 @@ def play_match(
         "player_2_score": plain_number(-player_1_score),
         "first_player": "PLAYER_1" if first_is_player_1 else "PLAYER_2",
         "states": states,
+        "move_seconds": move_seconds,
     }

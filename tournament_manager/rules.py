@@ -103,6 +103,11 @@ class DuelOutcome:
         raise ValueError(f"unknown duel result {self.result!r}")
 
 
+def edition_points(wins: int, draws: int) -> int:
+    """An edition's points, which decide the rank: 2 per duel won, 1 per duel drawn."""
+    return 2 * wins + draws
+
+
 @dataclass
 class Standing:
     participant: Hashable
@@ -186,7 +191,7 @@ def standings(participants: Sequence[Hashable], outcomes: Iterable[DuelOutcome])
             two.wins += 1
             one.losses += 1
     for standing in table.values():
-        standing.points = 2 * standing.wins + standing.draws
+        standing.points = edition_points(standing.wins, standing.draws)
 
     for participant, (mu, sigma) in ratings(participants, outcomes).items():
         standing = table[participant]

@@ -35,9 +35,12 @@ STANDING_FIELDS = [
 
 
 def eligible_revisions(environment: Environment) -> list[Revision]:
-    """Each competitor's latest revision that passed validation, in a stable order."""
+    """Each active competitor's latest revision that passed validation, in a stable order.
+
+    A competitor the organisers disabled is left out, so its leaving changes the set and
+    starts a new edition without it."""
     latest = []
-    competitors = Competitor.objects.filter(environment=environment).order_by("pk")
+    competitors = Competitor.objects.filter(environment=environment, active=True).order_by("pk")
     for competitor in competitors:
         revision = competitor.latest_valid_revision()
         if revision is not None:
@@ -161,6 +164,7 @@ def update_ranking(tournament: Tournament) -> Tournament:
     state = rules.tournament_state(outcomes) if duels else Tournament.RUNNING
     if state != Tournament.RUNNING and tournament.state == Tournament.RUNNING:
         tournament.finished = timezone.now()
+        pipeline.edition_finished(tournament)  # its hooks act on commit, when the state is saved
     tournament.state = state
     tournament.save(update_fields=["duels_done", "state", "finished"])
     return tournament

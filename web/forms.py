@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.core.validators import RegexValidator
 
 from core.models import Competitor, Environment, User
-from web import services
+from web import services, webhooks
 from web.access import own_competitors
 
 # GitHub's own rule: letters, digits and single inner hyphens, at most 39 characters.
@@ -115,14 +116,44 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
+    """The public details, and what the arena tells you (web.notifications)."""
+
     class Meta:
         model = User
-        fields = ("github_username", "team")
-        labels = {"github_username": "GitHub username", "team": "Team"}
+        fields = ("github_username", "team", "notify_revisions", "notify_editions", "webhook_url")
+        labels = {
+            "github_username": "GitHub username",
+            "team": "Team",
+            "notify_revisions": "Mail me when a revision fails or validates",
+            "notify_editions": "Mail me each finished edition's result (rank, change, points)",
+        }
         help_texts = {
             "github_username": "Shown on your profile, linked to your GitHub page. Optional.",
             "team": "Your team or lab, shown on your profile. Optional.",
         }
+
+    # An address typed without its scheme is taken as https (Django 6's default too).
+    webhook_url = forms.URLField(
+        label="Webhook address",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text="Optional. The arena POSTs the same events there as JSON (the API's own "
+        "representation), signed in the X-Arena-Signature header. Leave it empty for none.",
+    )
+
+    def clean_webhook_url(self) -> str:
+        url = self.cleaned_data.get("webhook_url", "").strip()
+        if url:
+            # Checked now for a clear answer, and again before every post (web.webhooks).
+            try:
+                _, host, port, _ = webhooks.check_url(url)
+                webhooks.resolve(host, port, settings.ARENA_WEBHOOK_ALLOW_LOOPBACK)
+            except webhooks.Refused as exc:
+                message = str(exc)
+                raise forms.ValidationError(f"{message[:1].upper()}{message[1:]}.") from exc
+        return url
 
 
 class GameChoiceField(forms.ModelChoiceField):

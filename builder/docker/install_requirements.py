@@ -40,6 +40,7 @@ from pathlib import Path
 # builder/image.py looks for these prefixes in the build log.
 FAILURE = "arena: could not install "
 RELAXED = "arena: relaxed "
+STILL_AT_WORK = "arena: pip is still at work"
 # pip can be silent for minutes while it builds a wheel; a line now and then shows the build
 # is alive (the builder beats its heartbeat and checks its deadline on each line).
 KEEPALIVE_SECONDS = 10.0
@@ -308,7 +309,7 @@ def pip_install(
         while reader.is_alive():
             reader.join(timeout=1.0)
             if time.monotonic() - last_output[0] >= KEEPALIVE_SECONDS:
-                say(f"arena: pip is still at work ({time.monotonic() - started:.0f} s)")
+                say(f"{STILL_AT_WORK} ({time.monotonic() - started:.0f} s)")
                 last_output[0] = time.monotonic()
         return process.wait(), pip_error(list(tail))
     finally:

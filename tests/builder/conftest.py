@@ -38,3 +38,15 @@ def queued_tasks(redis_broker) -> list[tuple[str, list, dict]]:
         args = json.loads(base64.b64decode(message["body"]))[0]
         found.append((message["headers"]["task"], args, message["headers"]))
     return found
+
+
+def forget_installed_packages(client, requirements: str, settings) -> None:
+    """Remove the kept installed packages of ``requirements`` (builder.image), so that the
+    next build with them installs them: a test of the install step must see it run."""
+    from builder.docker import install_requirements as installer
+    from builder.image import DEPENDENCIES_LABEL, DEPENDENCIES_REPOSITORY, dependencies_key
+
+    key = dependencies_key(client, installer.plan(requirements, Path(".")), settings)
+    for image in client.images.list(name=DEPENDENCIES_REPOSITORY):
+        if key is not None and image.labels.get(DEPENDENCIES_LABEL) == key:
+            client.images.remove(image.id, force=True)

@@ -22,6 +22,7 @@ import pytest
 
 from builder.image import BUILD_LABEL, BuildError, BuildSettings
 from builder.image import build_player_image as build
+from tests.builder.conftest import forget_installed_packages
 from tests.builder.zips import RANDOM_PLAYER
 from tests.conftest import BASE_IMAGE, EXAMPLE_PLAYERS
 
@@ -267,8 +268,12 @@ def test_torch_installs_as_its_cpu_build_and_plays(tmp_path, docker_client, play
     (folder / "player.py").write_text(TORCH_PLAYER)
     (folder / "requirements.txt").write_text(f"torch=={TORCH_VERSION}\n")
     settings = _settings(wheelhouse=wheelhouse, memory=2048 * MiB, disk=2048 * MiB, timeout=900)
+    forget_installed_packages(docker_client, f"torch=={TORCH_VERSION}\n", settings)
 
-    image = build(docker_client, folder, TAG, settings)
+    try:
+        image = build(docker_client, folder, TAG, settings)
+    finally:  # a gigabyte of installed packages no other build will ask for
+        forget_installed_packages(docker_client, f"torch=={TORCH_VERSION}\n", settings)
 
     assert "torch comes as its CPU build" in image.log
     assert f"Saved {'/opt/arena/wheels/'}{wheel.name}" in image.log

@@ -11,8 +11,9 @@ import sys
 
 import pytest
 
-from core.models import ApiToken, Competitor, Revision
-from tests.conftest import EXAMPLE_PLAYERS, ROOT, wait_for
+from arena import results
+from core.models import ApiToken, Competitor, Revision, TournamentParticipant
+from tests.conftest import EXAMPLE_PLAYERS, ROOT
 from tests.platform import factories
 
 pytestmark = [pytest.mark.docker, pytest.mark.services, pytest.mark.slow]
@@ -45,41 +46,77 @@ def token(transactional_db) -> str:
     return ApiToken.create_for(factories.user("cli-user"))
 
 
-def test_it_submits_a_player_follows_it_and_shows_the_rank(server, token):
-    result = arena(
+def _rank_line(stdout: str) -> str:
+    return next(line for line in stdout.splitlines() if line.startswith("cli-bot v"))
+
+
+def test_it_submits_follows_and_shows_the_new_revisions_rank(server, token, celery_processes):
+    celery_processes.beat()  # forms the editions, as in production
+    rival = arena(
+        "submit", "-g", "tic-tac-toe", "-c", "rival", "--rank-wait", "0",
+        str(EXAMPLE_PLAYERS / "dummy"), server=server, token=token,
+    )  # fmt: skip
+    assert rival.returncode == 0, rival.stdout + rival.stderr
+    assert "rival v1 is not ranked yet: it plays in the next edition" in rival.stdout
+
+    first = arena(
         "submit", "--game", "tic-tac-toe", "--competitor", "cli-bot",
         str(EXAMPLE_PLAYERS / "random"), server=server, token=token,
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "created the private competitor cli-bot" in result.stdout
-    assert "uploaded revision 1 of cli-bot" in result.stdout
-    assert "validation: passed" in result.stdout
-    assert "cli-bot is not ranked yet" in result.stdout
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "created the private competitor cli-bot" in first.stdout
+    assert "uploaded revision 1 of cli-bot" in first.stdout
+    assert "validation: passed" in first.stdout
     competitor = Competitor.objects.get(name="cli-bot")
     assert competitor.owner.username == "cli-user"
-    assert competitor.revisions.get().test_state == Revision.TEST_COMPLETED
+    v1 = TournamentParticipant.objects.get(revision__competitor=competitor, revision__version=1)
+    assert _rank_line(first.stdout).startswith(
+        f"cli-bot v1 is ranked {v1.rank} of 2 in edition {v1.tournament.edition} of Tic-tac-toe"
+    )
 
-    # A second submission is the same competitor's next revision.
-    again = arena(
-        "submit", "-g", "tic-tac-toe", "-c", "cli-bot", "--no-wait",
-        str(EXAMPLE_PLAYERS / "dummy"), server=server, token=token,
+    # The next revision: the rank shown is the new revision's, from the edition that ranks it,
+    # never the previous revision's.
+    second = arena(
+        "submit", "-g", "tic-tac-toe", "-c", "cli-bot",
+        str(EXAMPLE_PLAYERS / "minimax"), server=server, token=token,
     )  # fmt: skip
-    assert again.returncode == 0, again.stderr
-    assert "uploaded revision 2 of cli-bot" in again.stdout
-    revision = competitor.revisions.get(version=2)
-    # Not killed in the middle of its validation when the test ends.
-    wait_for(lambda: revision.refresh_from_db() or revision.test_state == Revision.TEST_COMPLETED)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "uploaded revision 2 of cli-bot" in second.stdout
+    v2 = TournamentParticipant.objects.get(revision__competitor=competitor, revision__version=2)
+    assert v2.tournament.edition > v1.tournament.edition
+    assert v2.tournament.state == "COMPLETED"
+    assert _rank_line(second.stdout).startswith(
+        f"cli-bot v2 is ranked {v2.rank} of 2 in edition {v2.tournament.edition} of Tic-tac-toe"
+    )
+    assert competitor.revisions.get(version=2).test_state == Revision.TEST_COMPLETED
+    # Then the edition's leaderboard, in the site's columns, order and formats.
+    lines = second.stdout.split(results.RANKED_BY)[1].strip().splitlines()
+    assert lines[0].split() == list(results.LEADERBOARD_HEADER)
+    board = v2.tournament.participants.select_related("revision__competitor__owner")
+    assert [line.split() for line in lines[1:]] == [
+        [
+            str(p.rank), p.revision.competitor.name, f"v{p.revision.version}",
+            p.revision.competitor.owner.username, str(p.points), str(p.wins), str(p.draws),
+            str(p.losses), results.format_score(p.total_score), results.format_rating(p.rating),
+        ]
+        for p in board.order_by("rank", "pk")
+    ]  # fmt: skip
 
 
-def test_it_shows_why_a_revision_failed_and_exits_non_zero(server, token):
+def test_it_shows_why_a_revision_failed_once_and_exits_non_zero(server, token):
     result = arena(
         "submit", "--game", "tic-tac-toe", "--competitor", "broken",
         str(EXAMPLE_PLAYERS / "hostile" / "import_error"), server=server, token=token,
     )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "the validation failed: " in result.stdout
-    assert "--- last lines of the player 1's log ---" in result.stdout
-    assert "ModuleNotFoundError" in result.stdout
+    # One error line, on standard error...
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("arena: the validation of revision 1 failed: player ")
+    assert "ModuleNotFoundError" in result.stderr
+    # ...and the one log that tells why, once (both players of a validation are the same code).
+    assert "--- the end of player 1's log ---" in result.stdout
+    assert (result.stdout + result.stderr).count("Traceback (most recent call last)") == 1
+    assert "fix it, then run arena submit again" in result.stdout
 
 
 @pytest.mark.parametrize(

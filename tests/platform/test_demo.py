@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 
 import pytest
 
+from arena import results
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -42,3 +44,22 @@ def test_the_demo_ends_with_leaderboards(tmp_path, docker_client):
     for game in ("Tic-tac-toe", "Connect four", "Quarto"):
         assert f"{game} leaderboard (edition 1, completed)" in out
     assert (tmp_path / "arena.sqlite3").exists()
+    # The leaderboards read as on the site: its columns, W-D-L, its formats (arena.results).
+    assert out.count(results.RANKED_BY) == 3
+    assert [line.split() for line in out.splitlines()].count(list(results.LEADERBOARD_HEADER)) == 3
+    with sqlite3.connect(tmp_path / "arena.sqlite3") as db:
+        standings = db.execute(
+            "SELECT p.rank, c.name, r.version, u.username, p.points, p.wins, p.draws, p.losses,"
+            " p.total_score, p.rating FROM core_tournamentparticipant p"
+            " JOIN core_revision r ON r.id = p.revision_id"
+            " JOIN core_competitor c ON c.id = r.competitor_id"
+            " JOIN core_user u ON u.id = c.owner_id"
+        ).fetchall()
+    lines = [line.split() for line in out.splitlines()]
+    assert standings
+    for rank, name, version, owner, points, wins, draws, losses, score, rating in standings:
+        expected = [
+            str(rank), name, f"v{version}", owner, str(points), str(wins), str(draws),
+            str(losses), results.format_score(score), results.format_rating(rating),
+        ]  # fmt: skip
+        assert expected in lines, (expected, out)

@@ -192,7 +192,7 @@ def test_a_profile_lists_private_competitors_to_their_owner_and_staff_only(
     assert response.status_code == 200
     page = response.content.decode()
     assert "open-bot" in page and "Connect four" in page and "public" in page
-    assert "#2" in page and reverse("tournament", args=["connect-four", 4]) in page
+    assert ">2</a>" in page and reverse("tournament", args=["connect-four", 4]) in page
     assert ("hidden-bot" in page) is sees_private
     assert ("build failed" in page) is sees_private
     assert ("Edit GitHub username and team" in page) is (viewer == "as_owner")

@@ -156,7 +156,7 @@ def test_a_long_duel_is_listed_by_pages_of_100(record, anonymous):
     page_3 = page_of(anonymous, duel, page=3)
     assert match_rows(page_3) == [str(n) for n in range(201, 251)]
     assert "Matches 201\u2013250 of 250" in page_3
-    assert 'href="?page=2"' in page_3
+    assert 'href="?page=2#matches"' in page_3
     assert reverse("replay", args=[duel.pk, 250]) in page_3
 
 
@@ -268,3 +268,95 @@ def test_its_queries_do_not_grow_with_the_number_of_matches(record, owner, as_ow
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[1] <= 5
+
+
+# --- finding a match: filters, counts, the first error, the cells in words -----------------
+
+
+def _mixed_record(record: dict[str, Any], failing: dict[str, Any], count: int) -> dict[str, Any]:
+    """``count`` matches cycling through the real ones of both records: wins, draws, errors."""
+    pool = record["matches"] + failing["matches"]
+    mixed = copy.deepcopy(record)
+    mixed["matches"] = [copy.deepcopy(pool[i % len(pool)]) for i in range(count)]
+    return mixed
+
+
+def _expected(matches: list[dict[str, Any]], keep: Any) -> list[str]:
+    return [str(n) for n, match in enumerate(matches, start=1) if keep(match)]
+
+
+def test_filters_count_and_list_the_matches_of_each_kind(record, failing_record, anonymous):
+    mixed = _mixed_record(record, failing_record, 42)
+    matches = mixed["matches"]
+    duel = make_duel(mixed)
+    keeps = {
+        "wins-1": lambda m: m["result"] == "PLAYER_1_WIN",
+        "wins-2": lambda m: m["result"] == "PLAYER_2_WIN",
+        "draws": lambda m: m["result"] == "DRAW",
+        "errors": lambda m: m["result"].endswith("_ERROR"),
+        "first-1": lambda m: m["first_player"] == "PLAYER_1",
+        "first-2": lambda m: m["first_player"] == "PLAYER_2",
+    }
+    everything = page_of(anonymous, duel)
+    assert match_rows(everything) == [str(n) for n in range(1, 43)]
+    assert 'aria-current="true">All <span class="count">42</span>' in everything
+    for show, keep in keeps.items():
+        expected = _expected(matches, keep)
+        page = page_of(anonymous, duel, show=show)
+        assert match_rows(page) == expected, show
+        count = f'<span class="count">{len(expected)}</span>'
+        assert count in page.split('class="match-filter current"')[1].split("</strong>")[0]
+        if expected:  # the unfiltered page links to it with its count
+            assert f'href="?show={show}#matches"' in everything
+    assert _expected(matches, keeps["errors"]), "the mix has errors"
+    # An unknown filter shows everything rather than failing.
+    assert match_rows(page_of(anonymous, duel, show="nonsense")) == match_rows(everything)
+
+
+def test_a_filter_keeps_its_pages(record, failing_record, anonymous):
+    mixed = _mixed_record(record, failing_record, 800)
+    duel = make_duel(mixed)
+    errors = _expected(mixed["matches"], lambda m: m["result"].endswith("_ERROR"))
+    assert len(errors) > 200
+    page_1 = page_of(anonymous, duel, show="errors")
+    assert match_rows(page_1) == errors[:100]
+    assert 'href="?show=errors&amp;page=2#matches"' in page_1
+    page_3 = page_of(anonymous, duel, show="errors", page=3)
+    assert match_rows(page_3) == errors[200:300]
+    assert f"Matches 201\u2013{min(300, len(errors))} of {len(errors)} shown" in page_3
+    assert 'href="?show=errors&amp;page=2#matches" rel="prev"' in page_3
+
+
+def test_it_jumps_to_the_first_error(record, failing_record, anonymous):
+    mixed = _mixed_record(record, failing_record, 30)
+    duel = make_duel(mixed)
+    first = next(n for n, m in enumerate(mixed["matches"], 1) if m["result"].endswith("_ERROR"))
+    page = page_of(anonymous, duel)
+    link = reverse("replay", args=[duel.pk, first])
+    # It opens the replay on the last position, where the match stopped.
+    step = len(mixed["matches"][first - 1]["states"]) - 1
+    assert f'class="button small first-error" href="{link}#step-{step}"' in page
+    assert f"Jump to the first error: match {first}" in page
+    assert anonymous.get(link).status_code == 200
+    # No error, no jump; a filter with nothing in it says so and links back to all.
+    clean = make_duel(record, names=("alpha", "beta"))
+    assert "first-error" not in page_of(anonymous, clean)
+    empty = page_of(anonymous, clean, show="errors")
+    assert match_rows(empty) == [] and "No match of this kind" in empty
+
+
+def test_each_cell_tells_the_result_in_words_and_links_to_the_match(record, anonymous):
+    duel = make_duel(record)
+    page = page_of(anonymous, duel)
+    for number, match in enumerate(record["matches"], start=1):
+        row = page.split(f'<tr id="match-{number}"')[1].split("</tr>")[0]
+        replay = reverse("replay", args=[duel.pk, number])
+        scores = f"{match['player_1_score']} : {match['player_2_score']}"
+        words = {
+            "PLAYER_1_WIN": ("won", "lost"),
+            "PLAYER_2_WIN": ("lost", "won"),
+            "DRAW": ("drew", "drew"),
+        }[match["result"]]
+        for side, verb, name in ((1, words[0], "minimax v1"), (2, words[1], "random-bot v1")):
+            title = f"Match {number}: player {side}, {name}, {verb} (score {scores})"
+            assert f'href="{replay}" title="{title}; open the replay"' in row

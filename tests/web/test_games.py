@@ -35,8 +35,8 @@ def test_it_lists_the_games_with_their_leader(anonymous):
     page = response.content.decode()
     for name in ("Tic-tac-toe", "Connect four", "Quarto"):
         assert name in page
-    assert "3</strong> competitors" in page
-    assert "Leader: <strong>bot-" in page
+    assert "3</strong> ranked competitors" in page
+    assert '<span class="muted">Leader</span> <a href="/games/quarto/competitors/bot-' in page
 
 
 def test_the_game_page_shows_description_leaderboard_and_editions(anonymous):

@@ -15,13 +15,21 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 import environments
-from core.models import Duel
+from core.games import load_games
+from core.models import Duel, Environment
+from tests.environments.test_env_notation import NIM
 from tests.people import client_for
 from tests.web.test_duels import make_duel, play
 
 pytestmark = pytest.mark.django_db
 
 WEB_STATIC = Path(settings.BASE_DIR) / "web" / "static" / "web"
+# The counters of a duel record, for a record made by hand.
+RESULT_FIELDS = {
+    "error_msg": None,
+    "player_1_wins": 1, "player_2_wins": 0, "draws": 0, "player_1_errors": 0,
+    "player_2_errors": 0, "other_errors": 0, "player_1_score": 1, "player_2_score": -1,
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -73,23 +81,78 @@ def test_every_games_renderer_is_served(slug):
     assert finders.find(f"games/{slug}/style.css"), f"no renderer style for {slug}"
 
 
-def test_each_step_says_who_moved_and_the_end_its_reward(record, anonymous):
+def _cell_played(before: list, after: list) -> str:
+    cell = next(i for i in range(9) if before[i] == 0 and after[i] != 0)
+    return "abc"[cell % 3] + str(cell // 3 + 1)
+
+
+def test_each_step_says_the_move_in_words_and_the_end_its_reward(record, anonymous):
     duel = make_duel(record)
-    # Match 2: player 2 (random-bot) starts, then they alternate.
+    # Match 2: player 2 (random-bot) starts, so it plays X; then they alternate.
     match = record["matches"][1]
     assert match["first_player"] == "PLAYER_2"
     page = replay_page(anonymous, duel, 2)
-    last = len(match["states"]) - 1
+    states = match["states"]
+    last = len(states) - 1
+    data = embedded_data(page)
     for step in range(1, last + 1):
         line = page.split(f'<li id="line-{step}"')[1].split("</li>")[0]
-        mover = "Player 2" if step % 2 == 1 else "Player 1"
-        assert f"{mover} <span" in line
+        mark, name, side = ("X", "random-bot", 2) if step % 2 == 1 else ("O", "minimax", 1)
+        words = f"{mark}: {_cell_played(states[step - 1], states[step])}"
+        assert f'<span class="move-text">{words}</span>' in line
+        assert f'class="muted move-who">{name} v1<' in line
+        assert f'class="p{side}"' in line
         assert f'href="#step-{step}"' in line
-    data = embedded_data(page)
+        assert data["steps"][step]["text"] == words
     mover = data["steps"][last]["side"]
     assert data["steps"][last]["reward"] == match[f"player_{mover}_score"]
     assert all(step["reward"] == 0 for step in data["steps"][1:last])
     assert f"{match['player_1_score']} : {match['player_2_score']}" in page
+
+
+def test_the_legend_ties_each_player_to_the_marks_of_this_match(record, anonymous):
+    duel = make_duel(record)
+    for number, first in ((1, ("minimax", "random-bot")), (2, ("random-bot", "minimax"))):
+        page = replay_page(anonymous, duel, number)
+        legend = page.split('<ul class="move-legend"')[1].split("</ul>")[0]
+        x, o = legend.split("</li>")[:2]
+        # The renderer's words (its captions say "X wins"), drawn by moves.js in data-mark.
+        assert 'data-mark="0"' in x and "<strong>X</strong>" in x and first[0] in x
+        assert 'data-mark="1"' in o and "<strong>O</strong>" in o and first[1] in o
+        assert "moves first" in x and "moves second" in o
+    assert "/static/web/moves.js" in page and 'id="notation-help"' in page
+
+
+def test_a_game_without_notation_says_the_action(anonymous, django_db_blocker):
+    environments.register_folder(NIM)
+    try:
+        with django_db_blocker.unblock():
+            load_games()
+        game = environments.new_game("nim")
+        game.reset()
+        states = [game.state()]
+        while not game.done:
+            game.play(game.legal_actions()[0])
+            states.append(game.state())
+        match = {
+            "result": "PLAYER_1_WIN" if len(states) % 2 == 0 else "PLAYER_2_WIN",
+            "error_msg": None,
+            "player_1_score": 1,
+            "player_2_score": -1,
+            "first_player": "PLAYER_1",
+            "states": states,
+        }
+        record = {**copy.deepcopy(RESULT_FIELDS), "matches": [match], "result": match["result"]}
+        duel = make_duel(record, environment=Environment.objects.get(slug="nim"))
+        page = replay_page(anonymous, duel, 1)
+    finally:
+        environments.unregister_folder(NIM)
+    # Nim names its marks (info.yml) but has no notation: the mark and the action number.
+    assert re.findall(r"move-text\">([^<]*)<", page)[:2] == [
+        "First: played action 1",
+        "Second: played action 1",
+    ]
+    assert "<strong>First</strong>" in page
 
 
 def test_it_links_the_previous_and_next_matches_and_the_duel(record, anonymous):
@@ -168,7 +231,7 @@ def test_a_match_error_with_html_is_escaped(record, anonymous):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-@pytest.mark.parametrize("script", ["replay.js", "duel.js"])
+@pytest.mark.parametrize("script", ["replay.js", "duel.js", "live.js", "moves.js"])
 def test_the_page_scripts_are_valid_javascript(script):
     node = shutil.which("node")
     if node is None:

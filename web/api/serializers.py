@@ -11,7 +11,9 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from arena import results
 from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
+from tournament_manager.services import duel_length
 from web import services
 from web.access import hide_private_log_tails, public_test_duel, visible_logs
 from web.logs import ERROR_DISPLAY_CHARS, clip
@@ -28,7 +30,13 @@ class LimitsSerializer(serializers.Serializer):
 
 class GameSerializer(serializers.ModelSerializer):
     slug = serializers.SlugField()
-    duel_length = serializers.IntegerField(source="num_matches")
+    duel_length = serializers.IntegerField(
+        source="num_matches", help_text="matches per duel in the game's info.yml"
+    )
+    matches_per_duel = serializers.SerializerMethodField(
+        help_text="matches per duel as this arena plays them (ARENA_DUEL_MATCHES may shorten "
+        "duel_length)"
+    )
     limits = LimitsSerializer(source="*", read_only=True)
     latest_edition = serializers.IntegerField(
         allow_null=True, read_only=True, help_text="the edition whose ranking is the leaderboard"
@@ -42,11 +50,15 @@ class GameSerializer(serializers.ModelSerializer):
             "description",
             "rules_version",
             "duel_length",
+            "matches_per_duel",
             "state_dtype",
             "limits",
             "active",
             "latest_edition",
         ]
+
+    def get_matches_per_duel(self, game: Environment) -> int:
+        return duel_length(game)
 
 
 # --- Competitors and revisions ---------------------------------------------------------------
@@ -73,6 +85,17 @@ class CompetitorSerializer(serializers.ModelSerializer):
     field_size = serializers.IntegerField(
         allow_null=True, read_only=True, help_text="competitors ranked in `edition`"
     )
+    ranked_version = serializers.IntegerField(
+        allow_null=True,
+        read_only=True,
+        help_text="the revision that holds `rank`: an older one than `valid_version` until an "
+        "edition with the newer one is ranked",
+    )
+    edition_state = serializers.CharField(
+        allow_null=True,
+        read_only=True,
+        help_text="RUNNING (its ranking is provisional), COMPLETED or FAILED",
+    )
 
     class Meta:
         model = Competitor
@@ -89,6 +112,8 @@ class CompetitorSerializer(serializers.ModelSerializer):
             "rank",
             "edition",
             "field_size",
+            "ranked_version",
+            "edition_state",
         ]
 
 
@@ -198,9 +223,30 @@ class TournamentSerializer(serializers.ModelSerializer):
 
 
 class LeaderboardRowSerializer(serializers.ModelSerializer):
+    """One leaderboard row: the website's columns, under the names of arena.results.
+
+    Rows come best first: by ``points``, then ``wins``, then ``total_score``; ``rating`` is
+    shown beside the rank and never decides it.
+    """
+
     competitor = serializers.CharField(source="revision.competitor.name")
     owner = serializers.CharField(source="revision.competitor.owner.username")
     version = serializers.IntegerField(source="revision.version")
+    rank = serializers.IntegerField(
+        allow_null=True, help_text="shared by equal (points, wins, total_score): 1, 1, 3"
+    )
+    points = serializers.IntegerField(help_text=results.MEANINGS["points"])
+    wins = serializers.IntegerField(help_text=results.MEANINGS["wins"])
+    draws = serializers.IntegerField(help_text=results.MEANINGS["draws"])
+    losses = serializers.IntegerField(help_text=results.MEANINGS["losses"])
+    total_score = serializers.FloatField(help_text=results.MEANINGS["total_score"])
+    rating = serializers.FloatField(
+        allow_null=True, help_text=f"{results.MEANINGS['rating']}; the site shows it rounded"
+    )
+    rating_mu = serializers.FloatField(allow_null=True, help_text=results.MEANINGS["rating_mu"])
+    rating_sigma = serializers.FloatField(
+        allow_null=True, help_text=results.MEANINGS["rating_sigma"]
+    )
 
     class Meta:
         model = TournamentParticipant
@@ -211,8 +257,8 @@ class LeaderboardRowSerializer(serializers.ModelSerializer):
             "version",
             "points",
             "wins",
-            "losses",
             "draws",
+            "losses",
             "total_score",
             "rating",
             "rating_mu",
@@ -243,6 +289,12 @@ class DuelSerializer(serializers.ModelSerializer):
     player_1 = DuelPlayerSerializer(source="revision_1")
     player_2 = DuelPlayerSerializer(source="revision_2")
     error_msg = serializers.SerializerMethodField()
+    player_1_matches_won = serializers.SerializerMethodField(
+        help_text=f"player 1's W on the duel page: {results.MEANINGS['matches_won']}"
+    )
+    player_2_matches_won = serializers.SerializerMethodField(
+        help_text=f"player 2's W on the duel page: {results.MEANINGS['matches_won']}"
+    )
 
     class Meta:
         model = Duel
@@ -261,7 +313,15 @@ class DuelSerializer(serializers.ModelSerializer):
             "result",
             "error_msg",
             *Duel.COUNTERS,
+            "player_1_matches_won",
+            "player_2_matches_won",
         ]
+
+    def get_player_1_matches_won(self, duel: Duel) -> int:
+        return duel.player_1_wins + duel.player_2_errors
+
+    def get_player_2_matches_won(self, duel: Duel) -> int:
+        return duel.player_2_wins + duel.player_1_errors
 
     def get_error_msg(self, duel: Duel) -> str:
         visible = visible_logs(self.context["request"].user, duel)
@@ -306,6 +366,12 @@ class MatchSerializer(serializers.Serializer):
     player_1_score = serializers.FloatField()
     player_2_score = serializers.FloatField()
     states = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+    move_seconds = serializers.ListField(
+        child=serializers.FloatField(),
+        required=False,
+        help_text="each valid move's thinking time in seconds, in play order "
+        "(absent from duels recorded before move times were kept)",
+    )
 
 
 # --- Me and the move ---------------------------------------------------------------------------

@@ -87,6 +87,8 @@ def competitors_with_standing() -> QuerySet[Competitor]:
             valid_version=Subquery(valid.values("version")[:1]),
             current_rank=Subquery(current.values("rank")[:1]),
             current_edition=Subquery(current.values("tournament__edition")[:1]),
+            ranked_version=Subquery(current.values("revision__version")[:1]),
+            edition_state=Subquery(current.values("tournament__state")[:1]),
             field_size=Subquery(
                 current.annotate(size=Subquery(sizes)).values("size")[:1],
                 output_field=IntegerField(),

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django import template
 
+from arena import results
+from core.models import Environment
+from tournament_manager.services import duel_length
 from web.logs import ERROR_DISPLAY_CHARS, clip
 from web.markdown import render_markdown
 
@@ -34,3 +37,37 @@ def clip_log(text: str, whole_at: str = "") -> str:
 def clip_error(text: str, limit: int = ERROR_DISPLAY_CHARS) -> str:
     """A long error message's beginning and end (a list of revisions shows less of each)."""
     return clip(text, int(limit))
+
+
+# The one vocabulary of results (arena.results): the same formats as the API's clients, the
+# `arena` command and the demo's terminal.
+
+
+@register.filter
+def rating(value: float | None) -> str:
+    """The conservative rating (mu - 3 sigma) with one decimal, a dash when unrated."""
+    return results.format_rating(value)
+
+
+@register.filter
+def score(value: float | None) -> str:
+    """A score, the sum of rewards: no decimals when whole."""
+    return results.format_score(value)
+
+
+@register.simple_tag
+def wdl(wins: int, draws: int, losses: int) -> str:
+    """Wins, draws, losses in the arena's one order: 3-1-0."""
+    return results.format_wdl(wins, draws, losses)
+
+
+@register.simple_tag
+def meaning(field: str) -> str:
+    """A result's one-line meaning, for a column's title."""
+    return results.MEANINGS[field]
+
+
+@register.simple_tag
+def duel_matches(game: Environment) -> int:
+    """The matches per duel this arena actually plays (ARENA_DUEL_MATCHES may shorten them)."""
+    return duel_length(game)

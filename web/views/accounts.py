@@ -17,9 +17,10 @@ from django.db.models import CharField, IntegerField, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.views.decorators.http import require_POST
 
-from core.models import Revision, Tournament, TournamentParticipant
-from web import throttle
+from core.models import Revision, Tournament, TournamentParticipant, User
+from web import notifications, throttle, webhooks
 from web.access import get_person, sees_all_competitors_of, visible_competitors
 from web.forms import EmailAuthenticationForm, ProfileForm, SignupForm
 
@@ -74,14 +75,61 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     )
 
 
+# A webhook's new secret waits here, in the session, to be shown once on the next page.
+NEW_SECRET_KEY = "webhook_secret_once"
+
+
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    user = request.user
+    assert isinstance(user, User)
+    form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        user = form.save(commit=False)
+        # A webhook needs a secret to be signed with: made with the first address (or anew,
+        # webhook_secret below); shown once, never again.
+        new_secret = bool(user.webhook_url) and not user.webhook_secret
+        if new_secret:
+            user.webhook_secret = notifications.new_webhook_secret()
+            request.session[NEW_SECRET_KEY] = user.webhook_secret
+        if not user.webhook_url:
+            user.webhook_secret = ""
+        if "webhook_url" in form.changed_data:
+            user.webhook_status, user.webhook_status_at = "", None
+        user.save()
+        if new_secret:
+            messages.success(request, "Saved. Copy your webhook's secret now: it is shown once.")
+            return redirect("profile-edit")
         messages.success(request, "Your profile is saved.")
-        return redirect("profile", request.user.username)
-    return render(request, "web/accounts/profile_edit.html", {"form": form})
+        return redirect("profile", user.username)
+    context = {
+        "form": form,
+        "new_secret": request.session.pop(NEW_SECRET_KEY, None),
+        "signature_header": webhooks.SIGNATURE_HEADER,
+        "last_notifications": notifications.recent(user),
+        "webhook_ok": ": delivered" in user.webhook_status,
+    }
+    return render(request, "web/accounts/profile_edit.html", context)
+
+
+@login_required
+@require_POST
+def webhook_secret(request: HttpRequest) -> HttpResponse:
+    """A new secret for the webhook (the old one leaked, or was lost), shown once."""
+    user = request.user
+    assert isinstance(user, User)
+    if not user.webhook_url:
+        messages.error(
+            request, "Give a webhook address first: the secret signs what is sent there."
+        )
+        return redirect("profile-edit")
+    user.webhook_secret = notifications.new_webhook_secret()
+    user.save(update_fields=["webhook_secret"])
+    request.session[NEW_SECRET_KEY] = user.webhook_secret
+    messages.success(
+        request, "A new secret signs your webhook from now on: copy it, it is shown once."
+    )
+    return redirect("profile-edit")
 
 
 class ThrottledLoginView(auth_views.LoginView):
@@ -154,5 +202,6 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", password_reset_confirm, name="password_reset_confirm"),
     path("password-reset/done/", password_reset_complete, name="password_reset_complete"),
     path("account/", profile_edit, name="profile-edit"),
+    path("account/webhook-secret/", webhook_secret, name="webhook-secret"),
     path("users/<str:username>/", profile, name="profile"),
 ]

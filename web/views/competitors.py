@@ -6,15 +6,15 @@ ranks are public.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
@@ -22,8 +22,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
 from builder.submission import SubmissionError
-from core.models import Competitor, Revision, TournamentParticipant, User
-from web import services
+from core.models import Competitor, Revision, User
+from web import records, services
 from web.access import (
     can_see_private,
     get_competitor,
@@ -93,63 +93,10 @@ def _steps(revision: Revision) -> list[dict[str, str]]:
     ]
 
 
-# --- The rank in each edition, as a small SVG line plot drawn here ------------------------
-
-PLOT_WIDTH, PLOT_HEIGHT = 300, 130
-PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 32, 10, 10, 26
-MAX_EDITION_LABELS = 8
-
-
-def rank_plot(rows: list[TournamentParticipant], slug: str) -> dict[str, Any] | None:
-    """Coordinates of the rank-per-edition plot (rank 1 on top), or None with nothing ranked."""
-    ranked = [row for row in rows if row.rank is not None]
-    if not ranked:
-        return None
-    first, last = ranked[0].tournament.edition, ranked[-1].tournament.edition
-    worst = max(2, *(max(row.field_size, row.rank) for row in ranked))
-    inner_width = PLOT_WIDTH - PLOT_LEFT - PLOT_RIGHT
-    inner_height = PLOT_HEIGHT - PLOT_TOP - PLOT_BOTTOM
-
-    def x(edition: int) -> float:
-        if first == last:
-            return PLOT_LEFT + inner_width / 2
-        return PLOT_LEFT + (edition - first) / (last - first) * inner_width
-
-    def y(rank: int) -> float:
-        return PLOT_TOP + (rank - 1) / (worst - 1) * inner_height
-
-    dots = [
-        {
-            "x": round(x(row.tournament.edition), 1),
-            "y": round(y(row.rank), 1),
-            "edition": row.tournament.edition,
-            "rank": row.rank,
-            "field_size": row.field_size,
-            "url": reverse("tournament", args=[slug, row.tournament.edition]),
-        }
-        for row in ranked
-    ]
-    step = math.ceil(len(ranked) / MAX_EDITION_LABELS)
-    labelled = ranked[::step] if ranked[-1] in ranked[::step] else [*ranked[::step], ranked[-1]]
-    rank_ticks = sorted({1, (1 + worst) // 2, worst})
-    return {
-        "width": PLOT_WIDTH,
-        "height": PLOT_HEIGHT,
-        "left": PLOT_LEFT,
-        "right": PLOT_WIDTH - PLOT_RIGHT,
-        "bottom": PLOT_HEIGHT - PLOT_BOTTOM,
-        "label_y": PLOT_HEIGHT - 8,
-        "line": " ".join(f"{dot['x']},{dot['y']}" for dot in dots),
-        "dots": dots,
-        "rank_ticks": [{"y": round(y(rank), 1), "rank": rank} for rank in rank_ticks],
-        "edition_ticks": [
-            {"x": round(x(row.tournament.edition), 1), "edition": row.tournament.edition}
-            for row in labelled
-        ],
-    }
-
-
 # --- Pages -------------------------------------------------------------------------------
+
+
+DUELS_PER_PAGE = 20
 
 
 @require_GET
@@ -160,27 +107,46 @@ def competitor(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     # its own.
     revisions = competitor.revisions.defer(*services.REVISION_LOG_FIELDS, "test_duel")
     revisions = list(revisions.order_by("-version"))
+    # Errors are private: their one line, for who may read them, links to the whole error.
+    revision_rows = [
+        (row, records.one_line(row.image_error or row.test_error) if may_see else "")
+        for row in revisions
+    ]
     latest = None
     if revisions and may_see:
         latest = competitor.revisions.get(pk=revisions[0].pk)
-    participations = list(
-        TournamentParticipant.objects.filter(revision__competitor=competitor)
-        .select_related("tournament", "revision")
-        .annotate(field_size=Count("tournament__participants"))
-        .order_by("tournament__edition")
+    participations = records.participations(competitor)
+    wanted = records.DuelFilter.from_query(request.GET)
+    page = Paginator(records.duels_of(competitor, wanted), DUELS_PER_PAGE).get_page(
+        request.GET.get("page")
     )
+    seats = records.seat_record(competitor)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "web/competitors/competitor.html",
         {
             "competitor": competitor,
             "game": competitor.environment,
-            "revisions": revisions,
+            "revision_rows": revision_rows,
             "latest": latest,
             "may_see": may_see,
             "is_owner": owns(request.user, competitor),
             "participations": participations[::-1],
-            "plot": rank_plot(participations, slug),
+            "chart": records.history_chart(participations, slug),
+            "wanted": wanted,
+            "opponents": records.opponents_of(competitor),
+            "editions": sorted({p.tournament.edition for p in participations}, reverse=True),
+            "duel_results": records.DUEL_RESULTS,
+            "page": page,
+            "page_links": list(page.paginator.get_elided_page_range(page.number, on_ends=1)),
+            "ellipsis": Paginator.ELLIPSIS,
+            "filter_query": query.urlencode(),
+            "duel_rows": [records.duel_row(duel, competitor) for duel in page.object_list],
+            "head_to_head": records.head_to_head(competitor),
+            "seats": seats,
+            "seat_rates": [("Moving first", seats.first), ("Moving second", seats.second)],
         },
     )
 
@@ -190,6 +156,16 @@ def revision(request: HttpRequest, slug: str, name: str, version: int) -> HttpRe
     competitor = get_competitor(slug, name)
     revision = get_revision(competitor, version)
     done = services.revision_done(revision)
+    # A failed revision's whole error, folded under its first line (the build's or the
+    # validation's: a revision fails at one of them).
+    errors = [
+        {"key": key, "title": title, "text": text}
+        for key, title, text in (
+            ("build", "The build failed", revision.image_error),
+            ("validation", "The validation failed", revision.test_error),
+        )
+        if text
+    ]
     return render(
         request,
         "web/competitors/revision.html",
@@ -198,6 +174,7 @@ def revision(request: HttpRequest, slug: str, name: str, version: int) -> HttpRe
             "game": competitor.environment,
             "revision": revision,
             "steps": _steps(revision),
+            "errors": errors,
             "done": done,
             "may_see": can_see_private(request.user, competitor),
             "is_owner": owns(request.user, competitor),
@@ -210,21 +187,30 @@ def revision(request: HttpRequest, slug: str, name: str, version: int) -> HttpRe
 def revision_status(request: HttpRequest, slug: str, name: str, version: int) -> JsonResponse:
     """Polled by the revision page while the revision is built and validated."""
     competitor = get_competitor(slug, name)
-    # Polled every few seconds: without the logs, which can be long.
-    revisions = competitor.revisions.defer(*services.REVISION_LOG_FIELDS, "test_duel")
+    may_see = can_see_private(request.user, competitor)
+    # Polled every second or two: without the logs, which can be long, but for the build log
+    # while the build runs (its page shows it live, to who may read it).
+    deferred = [f for f in services.REVISION_LOG_FIELDS if not (may_see and f == "image_log")]
+    revisions = competitor.revisions.defer(*deferred, "test_duel")
     revision = get_revision(competitor, version, revisions)
     errors = None
-    if can_see_private(request.user, competitor):
+    build_log = None
+    if may_see:
         errors = {
             "build": clip(revision.image_error, ERROR_DISPLAY_CHARS),
             "validation": clip(revision.test_error, ERROR_DISPLAY_CHARS),
         }
+        if not services.revision_done(revision):
+            build_log = render_to_string(
+                "web/competitors/_build_log.html", {"r": revision}, request=request
+            )
     return JsonResponse(
         {
             "image_state": revision.image_state,
             "test_state": revision.test_state,
             "steps": _steps(revision),
             "errors": errors,
+            "build_log_html": build_log,
             "done": services.revision_done(revision),
         }
     )

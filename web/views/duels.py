@@ -15,7 +15,9 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+import environments
 from core.models import Duel, Revision
+from environments.notation import move_texts
 from run_duel import outcomes
 from web import services
 from web.access import get_duel, hide_private_log_tails, visible_logs
@@ -68,6 +70,67 @@ def _side_outcome(result: str, side: int) -> tuple[str, str]:
     return ("pending", result or "?")
 
 
+# The filters of the duel page's list of matches, as its ``show`` query parameter: key ->
+# (label, which matches). "Wins" are matches won by playing; a player's error is listed under
+# errors (it counts as a win for the other side, docs/rules.md).
+MATCH_FILTERS: dict[str, tuple[str, Any]] = {
+    "all": ("All", lambda match: True),
+    "wins-1": ("Won by player 1", lambda match: match.get("result") == outcomes.PLAYER_1_WIN),
+    "wins-2": ("Won by player 2", lambda match: match.get("result") == outcomes.PLAYER_2_WIN),
+    "draws": ("Draws", lambda match: match.get("result") == outcomes.DRAW),
+    "errors": ("Errors", lambda match: match.get("result") in MATCH_ERRORS),
+    "first-1": ("Player 1 first", lambda match: match.get("first_player") == "PLAYER_1"),
+    "first-2": ("Player 2 first", lambda match: match.get("first_player") == "PLAYER_2"),
+}
+
+
+def filter_matches(
+    matches: list[dict[str, Any]], show: str
+) -> tuple[str, list[tuple[int, dict[str, Any]]], dict[str, int]]:
+    """The filter in force (an unknown one is "all"), its (number, match) pairs and the
+    count of every filter, in one pass over the record."""
+    show = show if show in MATCH_FILTERS else "all"
+    counts = dict.fromkeys(MATCH_FILTERS, 0)
+    kept = []
+    for number, match in enumerate(matches, start=1):
+        for key, (_, keeps) in MATCH_FILTERS.items():
+            if keeps(match):
+                counts[key] += 1
+                if key == show:
+                    kept.append((number, match))
+    return show, kept, counts
+
+
+def first_error(matches: list[dict[str, Any]]) -> int | None:
+    """The number of the first match that ended in an error, if any."""
+    keeps = MATCH_FILTERS["errors"][1]
+    return next((n for n, match in enumerate(matches, start=1) if keeps(match)), None)
+
+
+def _last_step(matches: list[dict[str, Any]], number: int | None) -> int:
+    if number is None:
+        return 0
+    return max(0, len(matches[number - 1].get("states") or []) - 1)
+
+
+def _match_words(number: int, match: dict[str, Any], names: dict[str, str], side: int) -> str:
+    """One side's cell of the list in words, for its title and screen readers."""
+    result = match.get("result", "")
+    name = names[f"PLAYER_{side}"]
+    scores = f"{match.get('player_1_score', 0)} : {match.get('player_2_score', 0)}"
+    if result in MATCH_WINS:
+        verb = "won" if MATCH_WINS[result] == side else "lost"
+    elif result == outcomes.DRAW:
+        verb = "drew"
+    elif result == outcomes.OTHER_ERROR:
+        verb = "played a match the arena failed"
+    elif result in MATCH_ERRORS:
+        verb = "failed and lost" if MATCH_ERRORS[result] == side else "won by the other's error"
+    else:
+        verb = "has no result"
+    return f"Match {number}: player {side}, {name}, {verb} (score {scores}); open the replay"
+
+
 def _match_row(
     number: int, match: dict[str, Any], names: dict[str, str], visible: dict[int, bool]
 ) -> dict[str, Any]:
@@ -79,6 +142,8 @@ def _match_row(
         "first_side": 1 if match.get("first_player") == "PLAYER_1" else 2,
         "side_1": _side_outcome(result, 1),
         "side_2": _side_outcome(result, 2),
+        "words_1": _match_words(number, match, names, 1),
+        "words_2": _match_words(number, match, names, 2),
         "score_1": match.get("player_1_score", 0),
         "score_2": match.get("player_2_score", 0),
         "error": error,
@@ -118,12 +183,14 @@ def duel_page(request: HttpRequest, pk: int) -> HttpResponse:
     names = _names(duel)
     visible = visible_logs(request.user, duel)
     error = hide_private_log_tails(duel.error_msg, visible)
-    page = Paginator(matches, MATCHES_PER_PAGE).get_page(request.GET.get("page"))
-    first = (page.number - 1) * MATCHES_PER_PAGE + 1
-    rows = [
-        _match_row(first + i, match, names, visible) for i, match in enumerate(page.object_list)
-    ]
+    show, kept, counts = filter_matches(matches, request.GET.get("show", "all"))
+    page = Paginator(kept, MATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [_match_row(number, match, names, visible) for number, match in page.object_list]
     page_links = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    filters = [
+        {"key": key, "label": label, "count": counts[key], "current": key == show}
+        for key, (label, _) in MATCH_FILTERS.items()
+    ]
     return render(
         request,
         "web/duels/duel.html",
@@ -137,6 +204,14 @@ def duel_page(request: HttpRequest, pk: int) -> HttpResponse:
             "record_missing": duel.is_finished and record is None,
             "page": page,
             "page_links": page_links,
+            "matches_count": len(matches),
+            "filters": filters,
+            "show": show,
+            # Pager links keep the filter: "?show=errors&page=2".
+            "page_query": "" if show == "all" else f"show={show}&",
+            "first_error": first_error(matches),
+            # The replay opens on the error's last position, where the match stopped.
+            "first_error_step": _last_step(matches, first_error(matches)),
             "ellipsis": Paginator.ELLIPSIS,
             "rows": rows,
             "logs": _logs(duel, visible),
@@ -163,24 +238,54 @@ def match_json(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return response
 
 
-def _steps(match: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
-    """Who moved into each state and the reward of that move.
+def _steps(slug: str, match: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Who moved into each state, the move in the game's words and the reward of that move.
 
     States are the position after reset, then one per move; the movers alternate from
     ``first_player``. Rewards are non-zero only on the move that ends the game, so the last
-    mover's reward is its score (docs/rules.md, "One match").
+    mover's reward is its score (docs/rules.md, "One match"). The words are the game's own
+    (``environments.notation``): "X: b2" where the game names its marks, "Player 2 places
+    piece 7 (...)" where both play the same pieces.
     """
     states = match.get("states") or []
     first = 1 if match.get("first_player") == "PLAYER_1" else 2
-    steps = [{"step": 0, "side": None, "name": "", "reward": None}]
+    marks = environments.info(slug).play.marks
+    moves = move_texts(slug, states)
+    steps: list[dict[str, Any]] = [
+        {"step": 0, "side": None, "name": "", "reward": None, "mark": None, "text": ""}
+    ]
     for k in range(1, len(states)):
         side = first if k % 2 == 1 else 3 - first
+        mover = 0 if k % 2 == 1 else 1  # 0: the first mover, whose marks are marks[0]
         last = k == len(states) - 1
         reward = match.get(f"player_{side}_score", 0) if last else 0
+        mark = marks[mover] if marks else None
+        text = f"{mark}: {moves[k - 1]}" if mark else f"Player {side} {moves[k - 1]}"
         steps.append(
-            {"step": k, "side": side, "name": names[f"PLAYER_{side}"], "reward": reward or 0}
+            {
+                "step": k,
+                "side": side,
+                "name": names[f"PLAYER_{side}"],
+                "reward": reward or 0,
+                "mark": mover if mark else None,
+                "text": text,
+            }
         )
     return steps
+
+
+def _legend(slug: str, first_side: int, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Who plays which of the game's marks in this match (none when both play the same
+    pieces): the first mover plays ``marks[0]``, and the first mover changes from match to
+    match."""
+    marks = environments.info(slug).play.marks
+    if not marks:
+        return []
+    sides = (first_side, 3 - first_side)
+    return [
+        {"mark": index, "word": marks[index], "side": side, "name": names[f"PLAYER_{side}"]}
+        for index, side in enumerate(sides)
+    ]
 
 
 def _match_outcome(match: dict[str, Any], names: dict[str, str]) -> dict[str, str]:
@@ -219,14 +324,15 @@ def replay(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     if match is None:
         return render(request, "web/duels/replay_pending.html", context)
     names = _names(duel)
-    steps = _steps(match, names)
+    slug = duel.environment.slug
+    steps = _steps(slug, match, names)
     outcome = _match_outcome(match, names)
     data = {
         "game": duel.environment.slug,
         "states": match.get("states") or [],
         "first_player": match.get("first_player"),
         "players": {"1": names["PLAYER_1"], "2": names["PLAYER_2"]},
-        "steps": [{"side": s["side"], "reward": s["reward"]} for s in steps],
+        "steps": [{"side": s["side"], "reward": s["reward"], "text": s["text"]} for s in steps],
         "result": match.get("result"),
         "player_1_score": match.get("player_1_score", 0),
         "player_2_score": match.get("player_2_score", 0),
@@ -240,6 +346,7 @@ def replay(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "steps": steps,
             "first_side": first_side,
             "first_name": names[f"PLAYER_{first_side}"],
+            "legend": _legend(slug, first_side, names),
             "outcome": outcome,
             "renderer": f"games/{duel.environment.slug}/render.js",
             "renderer_css": f"games/{duel.environment.slug}/style.css",

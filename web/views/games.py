@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 
-from core.models import Duel, Environment, Tournament, TournamentParticipant
+from core.models import (
+    Competitor,
+    Duel,
+    Environment,
+    Revision,
+    Tournament,
+    TournamentParticipant,
+)
 from run_duel import outcomes
+from web import records
 from web.access import get_game, get_tournament
 
 LIVE_DUELS_SHOWN = 20
+# Duels listed on the home page, live and finished.
+HOME_DUELS_SHOWN = 6
 
 
 def _leaderboard(tournament: Tournament | None) -> list[TournamentParticipant]:
@@ -23,34 +33,87 @@ def _leaderboard(tournament: Tournament | None) -> list[TournamentParticipant]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    games = (
+    """The games with their leaders, the duels being played now and the latest results.
+
+    A fixed handful of queries whatever the arena's size: counts and each game's latest edition
+    are subqueries, the duel lists are short and ordered on the database.
+    """
+    # Ranked: a competitor whose validated revision took part in an edition (entries that never
+    # validated are not counted), and not disabled by the organisers.
+    ranked = (
+        Competitor.objects.filter(
+            environment=OuterRef("pk"),
+            active=True,
+            revisions__test_state=Revision.TEST_COMPLETED,
+            revisions__participations__isnull=False,
+        )
+        .order_by()
+        .values("environment")
+    )
+    games = list(
         Environment.objects.filter(active=True)
         .annotate(
-            num_competitors=Count("competitors", distinct=True),
-            num_submitters=Count("competitors__owner", distinct=True),
+            num_ranked=Subquery(
+                ranked.annotate(n=Count("pk", distinct=True)).values("n"),
+                output_field=IntegerField(),
+            ),
+            num_submitters=Subquery(
+                ranked.annotate(n=Count("owner", distinct=True)).values("n"),
+                output_field=IntegerField(),
+            ),
+            latest_id=Subquery(
+                Tournament.objects.filter(environment=OuterRef("pk"))
+                .order_by("-edition")
+                .values("pk")[:1]
+            ),
         )
-        .prefetch_related(
-            Prefetch(
-                "tournaments",
-                queryset=Tournament.objects.order_by("-edition").prefetch_related(
-                    Prefetch(
-                        "participants",
-                        queryset=TournamentParticipant.objects.filter(rank=1).select_related(
-                            "revision__competitor"
-                        ),
-                        to_attr="leaders",
-                    )
-                ),
-                to_attr="editions",
-            )
-        )
+        .order_by("name")
     )
-    cards = []
-    for game in games:
-        latest = game.editions[0] if game.editions else None
-        leaders = latest.leaders if latest else []
-        cards.append({"game": game, "latest": latest, "leaders": leaders})
-    return render(request, "web/home.html", {"cards": cards})
+    editions = Tournament.objects.in_bulk([game.latest_id for game in games if game.latest_id])
+    leaders: dict[int, list[TournamentParticipant]] = {}
+    for leader in (
+        TournamentParticipant.objects.filter(tournament_id__in=editions, rank=1)
+        .select_related("revision__competitor")
+        .order_by("pk")
+    ):
+        leaders.setdefault(leader.tournament_id, []).append(leader)
+    cards = [
+        {
+            "game": game,
+            "latest": editions.get(game.latest_id),
+            "leaders": leaders.get(game.latest_id, []),
+        }
+        for game in games
+    ]
+    players = ("environment", "revision_1__competitor", "revision_2__competitor")
+    live = list(
+        Duel.objects.filter(state=Duel.RUNNING, environment__active=True)
+        .select_related(*players)
+        .order_by("started", "pk")[:HOME_DUELS_SHOWN]
+    )
+    recent = [
+        {"duel": duel, "winner": _winner(duel), "tally": _tally(duel)}
+        for duel in Duel.objects.filter(state=Duel.COMPLETED, environment__active=True)
+        .select_related(*players)
+        .order_by("-finished", "-pk")[:HOME_DUELS_SHOWN]
+    ]
+    return render(
+        request, "web/home.html", {"cards": cards, "live_duels": live, "recent_duels": recent}
+    )
+
+
+def _winner(duel: Duel) -> int | None:
+    """The side (1 or 2) that won a finished duel, None for a draw."""
+    return {outcomes.PLAYER_1_WIN: 1, outcomes.PLAYER_2_WIN: 2}.get(duel.result)
+
+
+def _tally(duel: Duel) -> str:
+    """Matches won by the winner first, then the other's ("12-5", an en dash), then draws."""
+    first, second = duel.player_1_wins, duel.player_2_wins
+    if _winner(duel) == 2:
+        first, second = second, first
+    drawn = f", {duel.draws} match{'es' if duel.draws > 1 else ''} drawn" if duel.draws else ""
+    return f"{first}\u2013{second}{drawn}"
 
 
 def game(request: HttpRequest, slug: str) -> HttpResponse:
@@ -72,6 +135,7 @@ def game(request: HttpRequest, slug: str) -> HttpResponse:
             "leaderboard": _leaderboard(latest),
             "editions": editions,
             "running_duels": running,
+            "first_player": records.first_player_advantage(environment),
         },
     )
 
@@ -106,7 +170,8 @@ def tournament(request: HttpRequest, slug: str, edition: int) -> HttpResponse:
         for column in leaderboard:
             me, other = row_participant.revision_id, column.revision_id
             duel = by_pair.get((me, other))
-            cells.append(_cell(duel, me) if me != other else {"kind": "self"})
+            names = (row_participant.revision.competitor.name, column.revision.competitor.name)
+            cells.append(grid_cell(duel, me, names) if me != other else {"kind": "self"})
         rows.append({"participant": row_participant, "cells": cells})
     return render(
         request,
@@ -120,17 +185,64 @@ def tournament(request: HttpRequest, slug: str, edition: int) -> HttpResponse:
     )
 
 
-def _cell(duel: Duel | None, me: int) -> dict[str, object]:
-    """A matrix cell from ``me``'s side: W, L, D, or the duel's state while it runs."""
+def grid_cell(duel: Duel | None, me: int, names: tuple[str, str]) -> dict[str, object]:
+    """A results-grid cell from ``me``'s side (``names``: the row's competitor, the column's).
+
+    ``text`` is short ("W 12-7", an en dash on the page: won, 12 matches to 7, each side's
+    effective wins: its wins and its opponent's errors, docs/rules.md), ``title`` says it in
+    full; a duel being played links to its live page, one waiting says so.
+    """
+    mine, theirs = names
     if duel is None:
-        return {"kind": "pending", "text": ""}
+        return {"kind": "pending", "text": "", "title": f"{mine} and {theirs} have no duel yet"}
+    if duel.state == Duel.RUNNING:
+        return {
+            "kind": "live",
+            "text": "live",
+            "title": f"{mine} vs {theirs}: being played, {duel.matches_done} of "
+            f"{duel.num_matches} matches so far; watch it live",
+            "duel": duel,
+            "live": True,
+        }
     if not duel.is_finished:
-        return {"kind": "pending", "text": "…", "duel": duel}
-    mine = 1 if duel.revision_1_id == me else 2
+        return {
+            "kind": "pending",
+            "text": "…",
+            "title": f"{mine} vs {theirs}: waiting to be played",
+            "duel": duel,
+        }
+    side = 1 if duel.revision_1_id == me else 2
+    wins = (
+        duel.player_1_wins + duel.player_2_errors,
+        duel.player_2_wins + duel.player_1_errors,
+    )
+    mine_won, theirs_won = wins if side == 1 else wins[::-1]
+    score = f"{mine_won}\u2013{theirs_won}"
+    drawn = f", {duel.draws} drawn" if duel.draws else ""
+    tally = f"{mine_won} matches won to {theirs_won}{drawn}"
+    if duel.state == Duel.FAILED or duel.result == outcomes.ERROR:
+        return {
+            "kind": "error",
+            "text": "failed",
+            "title": f"{mine} vs {theirs}: the duel failed (the arena's fault, never a "
+            "player's); it is played again",
+            "duel": duel,
+        }
     if duel.result in (outcomes.PLAYER_1_WIN, outcomes.PLAYER_2_WIN):
-        won = duel.result == (outcomes.PLAYER_1_WIN if mine == 1 else outcomes.PLAYER_2_WIN)
-        return {"kind": "win" if won else "loss", "text": "W" if won else "L", "duel": duel}
-    return {"kind": "draw", "text": "D", "duel": duel}
+        won = duel.result == (outcomes.PLAYER_1_WIN if side == 1 else outcomes.PLAYER_2_WIN)
+        verb = "beat" if won else "lost to"
+        return {
+            "kind": "win" if won else "loss",
+            "text": f"{'W' if won else 'L'} {score}",
+            "title": f"{mine} {verb} {theirs}: {tally}",
+            "duel": duel,
+        }
+    return {
+        "kind": "draw",
+        "text": f"D {score}",
+        "title": f"{mine} drew with {theirs}: {tally}",
+        "duel": duel,
+    }
 
 
 urlpatterns = [

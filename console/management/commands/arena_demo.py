@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from arena import results
 from core import pipeline
 from core.games import load_games
 from core.models import Competitor, Environment, Revision, User
@@ -77,11 +78,13 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}; sandbox: {kind}")
+        self.use_mail_folder()
         call_command("migrate", verbosity=0, interactive=False)
         load_games()
         self.submit_examples()
         for environment in Environment.objects.filter(active=True):
             self.run_tournament(environment)
+        self.addr = options["addr"]  # the scoring page's address in the leaderboards
         for environment in Environment.objects.filter(active=True):
             self.print_leaderboard(environment)
         if not options["no_serve"]:
@@ -132,6 +135,19 @@ class Command(BaseCommand):
         thread = threading.Thread(target=loop, name="demo-scheduler", daemon=True)
         thread.start()
         return thread
+
+    def use_mail_folder(self) -> None:
+        """The mails the arena sends (notifications, password resets) go to files in var/mail/
+        rather than the terminal, where a dozen of them would bury the demo's progress.
+
+        Webhooks may go to this machine too: the demo is where one tries a receiver out."""
+        settings.ARENA_WEBHOOK_ALLOW_LOOPBACK = True
+        if settings.ARENA_SMTP_HOST:
+            return  # a real mail server was given: use it
+        folder = Path(settings.VAR_DIR) / "mail"
+        settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+        settings.EMAIL_FILE_PATH = str(folder)
+        self.stdout.write(f"Mails to participants: written to {folder}/, one file each")
 
     def submit_examples(self) -> None:
         self.stdout.write("\nSubmissions (build, then validation by self-play):")
@@ -194,12 +210,21 @@ class Command(BaseCommand):
             tournament.refresh_from_db()
             done, total = tournament.duels_done, tournament.duels_total
             bar = "#" * (20 * done // total) + "." * (20 - 20 * done // total)
+            # Matches W-D-L from player 1's side, errors counted as the opponent's wins, as
+            # on the duel's page (arena.results).
+            wdl = results.format_wdl(
+                duel.player_1_wins + duel.player_2_errors,
+                duel.draws,
+                duel.player_2_wins + duel.player_1_errors,
+            )
             self.stdout.write(
                 f"  [{bar}] {done}/{total}  {duel.revision_1.competitor.name} vs "
                 f"{duel.revision_2.competitor.name}: {duel.result or duel.state.lower()} "
-                f"({duel.player_1_wins}-{duel.draws}-{duel.player_2_wins})"
+                f"(matches W-D-L {wdl})"
             )
             sys.stdout.flush()
+
+    addr = "127.0.0.1:8000"
 
     def print_leaderboard(self, environment: Environment) -> None:
         tournament = environment.tournaments.first()
@@ -210,16 +235,24 @@ class Command(BaseCommand):
             f"(edition {tournament.edition}, {tournament.state.lower()})"
         )
         self.stdout.write(
-            f"  {'rank':>4}  {'competitor':<12} {'points':>6} {'W-D-L':>9} "
-            f"{'score':>8} {'rating':>7}"
+            f"  {results.RANKED_BY} (http://{self.addr}/games/{environment.slug}/scoring/)"
         )
-        participants = tournament.participants.select_related("revision__competitor").order_by(
-            "rank", "pk"
-        )
-        for p in participants:
-            wdl = f"{p.wins}-{p.draws}-{p.losses}"
-            rating = f"{p.rating:.1f}" if p.rating is not None else "-"
-            self.stdout.write(
-                f"  {p.rank or '-':>4}  {p.revision.competitor.name:<12} {p.points:>6} {wdl:>9} "
-                f"{p.total_score:>8g} {rating:>7}"
+        participants = tournament.participants.select_related(
+            "revision__competitor__owner"
+        ).order_by("rank", "pk")
+        rows = [
+            results.leaderboard_row(
+                p.rank,
+                f"{p.revision.competitor.name} v{p.revision.version}",
+                p.revision.competitor.owner.username,
+                p.points,
+                p.wins,
+                p.draws,
+                p.losses,
+                p.total_score,
+                p.rating,
             )
+            for p in participants
+        ]
+        for line in results.table(results.LEADERBOARD_HEADER, rows):
+            self.stdout.write(f"  {line}")

@@ -8,12 +8,21 @@
  * Interactive mode, ArenaRender["connect-four"](state, element, input) with
  * input = {actions, play, hint}: each column of `actions` is also a button that
  * calls input.play(column).
+ *
+ * For the pages that tell a match in words: render.marks names the first and the
+ * second mover's discs as drawn ("Red", "Yellow"), render.mark(i) draws disc i
+ * (0 first mover) as a small SVG for a legend, render.notation(state, action)
+ * names the column played ("column 4", 1-7 from the left; the same as
+ * notation.py) and render.notationHelp says so.
  */
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var ROWS = 6, COLS = 7, CELL = 60;
   var DIRECTIONS = [[0, 1], [1, 0], [1, 1], [1, -1]];
+  // The discs' names, first mover's then second's: the captions, the legend (render.marks)
+  // and info.yml's play.marks say the same.
+  var MARKS = ["Red", "Yellow"];
 
   function svg(tag, attrs, parent) {
     var node = document.createElementNS(SVG, tag);
@@ -61,8 +70,8 @@
     var toMove = Number(state[42]);
     var win = winningCells(board);
     var full = board.every(function (v) { return v !== 0; });
-    var caption = win.length ? (board[win[0]] === 1 ? "Red wins" : "Yellow wins")
-      : full ? "Draw" : (toMove === 1 ? "Red" : "Yellow") + " to move";
+    var caption = win.length ? MARKS[board[win[0]] === 1 ? 0 : 1] + " wins"
+      : full ? "Draw" : MARKS[toMove === 1 ? 0 : 1] + " to move";
 
     var root = svg("svg", {
       "class": "arena-c4", viewBox: "0 0 " + COLS * CELL + " " + ROWS * CELL, role: "img",
@@ -93,6 +102,17 @@
     figure.appendChild(text);
     element.replaceChildren(figure);
   }
+
+  function mark(index) {
+    var root = svg("svg", { "class": "arena-c4-mark", viewBox: "0 0 60 60", "aria-hidden": "true" });
+    svg("circle", { "class": index === 0 ? "arena-c4-red" : "arena-c4-yellow", cx: 30, cy: 30, r: 26 }, root);
+    return root;
+  }
+
+  render.marks = MARKS.slice();
+  render.mark = mark;
+  render.notation = function (state, action) { return "column " + (Number(action) + 1); };
+  render.notationHelp = "Columns are numbered 1 to 7 from the left.";
 
   window.ArenaRender = window.ArenaRender || {};
   window.ArenaRender["connect-four"] = render;

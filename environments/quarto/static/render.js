@@ -13,6 +13,12 @@
  * says through input.hint what comes next and makes buttons of the pieces
  * (under "Available") that may be given after placing there. Clicking a piece
  * calls input.play(16 * square + piece); another square changes the choice.
+ *
+ * For the pages that tell a match in words: render.marks is null (both players
+ * place the same pieces) and render.notation(state, action) says the move ("places
+ * piece 7 (tall dark square solid) on c3 and gives piece 12": squares a-d from the
+ * left, 1-4 from the top; the same words as notation.py), render.notationHelp how
+ * to read it.
  */
 (function () {
   "use strict";
@@ -172,6 +178,24 @@
     figure.appendChild(text);
     element.replaceChildren(figure);
   }
+
+  function squareName(pos) {
+    return "abcd".charAt(pos % 4) + (Math.floor(pos / 4) + 1);
+  }
+
+  function attributes(piece) {
+    return [piece & 1 ? "tall" : "short", piece & 2 ? "dark" : "light",
+      piece & 4 ? "square" : "round", piece & 8 ? "hollow" : "solid"].join(" ");
+  }
+
+  render.marks = null;
+  render.notation = function (state, action) {
+    var placed = Number(state[16]), position = Math.floor(Number(action) / 16), given = Number(action) % 16;
+    return "places piece " + placed + " (" + attributes(placed) + ") on " + squareName(position) +
+      " and gives piece " + given;
+  };
+  render.notationHelp = "Squares are named by column, a to d from the left, and row, 1 to 4 from the top; " +
+    "a piece's number is its attributes (1 tall, 2 dark, 4 square, 8 hollow).";
 
   window.ArenaRender = window.ArenaRender || {};
   window.ArenaRender["quarto"] = render;

@@ -8,12 +8,21 @@
  * Interactive mode, ArenaRender["tic-tac-toe"](state, element, input) with
  * input = {actions, play, hint}: each empty cell of `actions` is also a button
  * that calls input.play(cell).
+ *
+ * For the pages that tell a match in words: render.marks names the first and the
+ * second mover's marks as drawn ("X", "O"), render.mark(i) draws mark i (0 first
+ * mover) as a small SVG for a legend, render.notation(state, action) names the
+ * cell played ("b2": column a-c from the left, row 1-3 from the top; the same as
+ * notation.py) and render.notationHelp says so.
  */
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var LINES = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [0, 3, 6], [1, 4, 7], [2, 5, 8], [0, 4, 8], [2, 4, 6]];
   var CELL = 100;
+  // The marks' names, first mover's then second's: the captions, the legend (render.marks)
+  // and info.yml's play.marks say the same.
+  var MARKS = ["X", "O"];
 
   function svg(tag, attrs, parent) {
     var node = document.createElementNS(SVG, tag);
@@ -54,8 +63,8 @@
     var toMove = Number(state[9]);
     var line = winningLine(board);
     var full = board.every(function (v) { return v !== 0; });
-    var caption = line ? (board[line[0]] === 1 ? "X wins" : "O wins")
-      : full ? "Draw" : (toMove === 1 ? "X" : "O") + " to move";
+    var caption = line ? MARKS[board[line[0]] === 1 ? 0 : 1] + " wins"
+      : full ? "Draw" : MARKS[toMove === 1 ? 0 : 1] + " to move";
 
     var root = svg("svg", {
       "class": "arena-ttt", viewBox: "-10 -10 320 320", role: "img",
@@ -96,6 +105,28 @@
     figure.appendChild(text);
     element.replaceChildren(figure);
   }
+
+  function cellName(cell) {
+    return "abc".charAt(cell % 3) + (Math.floor(cell / 3) + 1);
+  }
+
+  function mark(index) {
+    var root = svg("svg", { "class": "arena-ttt-mark", viewBox: "0 0 100 100", "aria-hidden": "true" });
+    var c = [50, 50], r = 30;
+    if (index === 0) {
+      var x = svg("g", { "class": "arena-ttt-x" }, root);
+      svg("line", { x1: c[0] - r, y1: c[1] - r, x2: c[0] + r, y2: c[1] + r }, x);
+      svg("line", { x1: c[0] - r, y1: c[1] + r, x2: c[0] + r, y2: c[1] - r }, x);
+    } else {
+      svg("circle", { "class": "arena-ttt-o", cx: c[0], cy: c[1], r: r }, root);
+    }
+    return root;
+  }
+
+  render.marks = MARKS.slice();
+  render.mark = mark;
+  render.notation = function (state, action) { return cellName(Number(action)); };
+  render.notationHelp = "Cells are named by column, a to c from the left, and row, 1 to 3 from the top.";
 
   window.ArenaRender = window.ArenaRender || {};
   window.ArenaRender["tic-tac-toe"] = render;

@@ -20,14 +20,15 @@
     match: el("live-match"), progress: el("live-progress"), move: el("live-move"),
     moves: el("moves"), movesMatch: el("moves-match"), recent: el("recent"),
     finished: el("live-finished"), finishedText: el("live-finished-text"),
-    note: el("live-note"), badge: el("live-badge"),
+    note: el("live-note"), badge: el("live-badge"), legend: el("legend"),
   };
 
   var model = {
     match: null, firstPlayer: null, state: null, moves: [], tally: null,
     lastMove: null, recent: [], matchesDone: 0,
   };
-  var drawn = { state: null, match: null, moves: 0, recent: null, tally: null };
+  var drawn = { state: null, match: null, moves: 0, recent: null, tally: null, firstPlayer: null };
+  var moves = window.ArenaMoves || null; // moves in the game's words (moves.js)
   var frame = null;
 
   function name(side) { return data.players[String(side)]; }
@@ -64,7 +65,11 @@
     li.setAttribute("data-step", String(index + 1));
     var who = document.createElement("span");
     who.className = "live-who";
-    who.textContent = "Player " + move.player + " played " + move.action;
+    who.textContent = move.words + " ";
+    var mover = document.createElement("span");
+    mover.className = "muted move-who";
+    mover.textContent = name(move.player);
+    who.appendChild(mover);
     li.appendChild(who);
     if (move.reward) {
       var reward = document.createElement("span");
@@ -102,15 +107,19 @@
     }
     var move = model.lastMove;
     view.move.textContent = move
-      ? "Move " + model.moves.length + ": player " + move.player + " (" + name(move.player) +
-        ") played " + move.action + (move.reward ? ", reward " + move.reward : "")
+      ? "Move " + model.moves.length + ": " + move.words + " (" + name(move.player) + ")" +
+        (move.reward ? ", reward " + move.reward : "")
       : "Start position: waiting for the first move…";
+    if (model.firstPlayer !== drawn.firstPlayer && moves) {
+      moves.legend(view.legend, moves.renderer(data.game), model.firstPlayer, data.players);
+      drawn.firstPlayer = model.firstPlayer;
+    }
     if (model.tally && model.tally !== drawn.tally) {
       var t = model.tally;
-      view.points1.textContent = t.player_1_points;
-      view.points2.textContent = t.player_2_points;
-      view.counters.textContent = "Wins " + t.player_1_wins + " – " + t.player_2_wins +
-        " · draws " + t.draws + " · errors " + t.player_1_errors + " – " + t.player_2_errors +
+      view.points1.textContent = matchesWon(t, 1);
+      view.points2.textContent = matchesWon(t, 2);
+      view.counters.textContent = "W " + matchesWon(t, 1) + " – " + matchesWon(t, 2) +
+        " · D " + t.draws + " · errors " + t.player_1_errors + " – " + t.player_2_errors +
         " · score " + t.player_1_score + " : " + t.player_2_score;
       drawn.tally = t;
     }
@@ -166,11 +175,20 @@
     model.matchesDone = event.match - 1;
   });
   on("move", function (event) {
+    var before = model.state;
     if (event.match !== model.match) {
       // Joined in the middle of a match whose start the channel no longer holds.
       model.match = event.match;
       model.moves = [];
+      model.firstPlayer = null;
+      before = null; // the state before this move is unknown: its words give the action
     }
+    // Which marks the mover plays follows from who moved first (the match event says); a
+    // page that joined in the middle of a match names the player instead.
+    var mover = model.firstPlayer === null ? null : event.player === model.firstPlayer ? 0 : 1;
+    var render = moves && moves.renderer(data.game);
+    event.words = moves ? moves.words(render, before, event.action, event.player, mover)
+      : "Player " + event.player + " played action " + event.action;
     model.moves.push(event);
     model.lastMove = event;
     model.state = event.state;
@@ -180,6 +198,12 @@
     model.matchesDone = event.match;
     model.recent = [event].concat(model.recent).slice(0, RECENT_MATCHES);
   });
+  // W, the arena's one count of a duel's matches won: the opponent's errors count as won
+  // (the scoring page; arena/results.py).
+  function matchesWon(t, side) {
+    return side === 1 ? t.player_1_wins + t.player_2_errors : t.player_2_wins + t.player_1_errors;
+  }
+
   on("duel_end", function (event) {
     model.tally = event.tally;
     model.matchesDone = data.num_matches;
@@ -187,10 +211,10 @@
     var text = event.result === "ERROR"
       ? "The arena failed during this duel (" + (event.error || "no message") + "); it will be played again."
       : event.result === "DRAW"
-        ? "Draw, " + t.player_1_points + " : " + t.player_2_points + " points."
+        ? "Draw, " + matchesWon(t, 1) + " : " + matchesWon(t, 2) + " matches won."
         : "Player " + (event.result === "PLAYER_1_WIN" ? 1 : 2) + " (" +
-          name(event.result === "PLAYER_1_WIN" ? 1 : 2) + ") won, " + t.player_1_points +
-          " : " + t.player_2_points + " points.";
+          name(event.result === "PLAYER_1_WIN" ? 1 : 2) + ") won, " + matchesWon(t, 1) +
+          " : " + matchesWon(t, 2) + " matches.";
     finish(text);
   });
   source.addEventListener("end", function (message) {
@@ -207,5 +231,6 @@
         "or see the duel page.");
     }
   });
+  if (moves) moves.help(el("notation-help"), moves.renderer(data.game));
   render();
 })();

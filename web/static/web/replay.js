@@ -60,7 +60,8 @@
     if (!info || !info.side) {
       text += "start position";
     } else {
-      text += "player " + info.side + " (" + data.players[String(info.side)] + ") moved";
+      // The move in the game's words, as the list says it (environments/notation.py).
+      text += (info.text || "player " + info.side + " moved") + " (" + data.players[String(info.side)] + ")";
       if (info.reward) text += ", reward " + info.reward;
     }
     if (step === last && data.outcome) text += ". " + data.outcome;
@@ -200,6 +201,11 @@
     }
   });
 
+  if (window.ArenaMoves) {
+    var render = window.ArenaMoves.renderer(data.game);
+    window.ArenaMoves.drawMarks(document.getElementById("legend"), render);
+    window.ArenaMoves.help(document.getElementById("notation-help"), render);
+  }
   slider.max = String(last);
   controls.hidden = false;
   var start = parseFragment();
