@@ -49,4 +49,7 @@ def forget_installed_packages(client, requirements: str, settings) -> None:
     key = dependencies_key(client, installer.plan(requirements, Path(".")), settings)
     for image in client.images.list(name=DEPENDENCIES_REPOSITORY):
         if key is not None and image.labels.get(DEPENDENCIES_LABEL) == key:
-            client.images.remove(image.id, force=True)
+            # Untag, as the pruning does: player images of an earlier run may still stand on
+            # it (Docker refuses to delete an image with children, even forced).
+            for tag in image.tags:
+                client.images.remove(tag)
