@@ -731,9 +731,9 @@ def first_player_advantage(
     stamp = duels.aggregate(latest=Max("finished"), top=Max("pk"), count=Count("pk"))
     if not stamp["count"]:
         return None
-    key = "arena:first-player:{}:{}:{count}:{top}:{latest}".format(
-        SUMMARY_VERSION, game.pk, **stamp
-    )
+    # The latest finish as a timestamp: a cache key holds no spaces (memcached refuses them).
+    latest = stamp["latest"].timestamp() if stamp["latest"] else 0
+    key = f"arena:first-player:{SUMMARY_VERSION}:{game.pk}:{stamp['count']}:{stamp['top']}:{latest}"
     cached = cache.get(key)
     if cached is not None:
         return FirstPlayerAdvantage(**cached)
