@@ -7,9 +7,14 @@ import contextlib
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+
+T = TypeVar("T")
 
 # The browser fixtures, one Chromium for the whole session (see the module).
 pytest_plugins = ["tests.browser.plugin", "tests.people"]
@@ -232,6 +237,33 @@ def celery_processes(transactional_db, redis_broker, tmp_path):
     processes.stop_all()
     # Child processes of a killed worker die with their parent's pipe; reap stragglers.
     redis_broker.flushdb()
+
+
+def outside_any_event_loop(function: Callable[[], T]) -> T:
+    """``function()`` run in a thread of its own, its result or its exception passed on.
+
+    The session's browser (Playwright's sync API) keeps an event loop in the main thread, so
+    there, ``asyncio.run`` and asgiref's ``async_to_sync`` refuse to run: a test that needs
+    either runs it here, as a server's thread would, whichever tests came before it.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = function()
+        except BaseException as exc:  # passed on to the test's thread below
+            outcome["error"] = exc
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    thread = threading.Thread(target=run, name="outside-event-loop")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def wait_for(condition, timeout: float = 120.0, interval: float = 0.25, message: str = ""):

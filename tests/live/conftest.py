@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import outside_any_event_loop
+
 
 @pytest.fixture
 def asgi_server(transactional_db, redis_broker) -> Iterator[str]:
@@ -42,7 +44,7 @@ def asgi_server(transactional_db, redis_broker) -> Iterator[str]:
         thread.join(30)
         # The streams' queries ran in asgiref's shared thread: close its connection, so the
         # test database can be emptied and dropped.
-        asyncio.run(sync_to_async(connections.close_all)())
+        outside_any_event_loop(lambda: asyncio.run(sync_to_async(connections.close_all)()))
 
 
 def parse(text: str) -> list[dict[str, str]]:

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from core.models import Duel, Revision
-from tests.conftest import EXAMPLE_PLAYERS
+from tests.conftest import EXAMPLE_PLAYERS, outside_any_event_loop
 from tests.live.test_live_views import _events, _read
 from tests.platform import factories
 
@@ -47,7 +47,8 @@ def test_a_duel_run_in_this_process_is_watched_from_its_memory(transactional_db,
     worker.start()
     try:
         # Connected before, during or after the duel: the stream ends with the duel's end.
-        events = _events(_read(Client().get(f"/duels/{duel.pk}/live/events")))
+        url = f"/duels/{duel.pk}/live/events"
+        events = _events(outside_any_event_loop(lambda: _read(Client().get(url))))
     finally:
         worker.join(120)
     kinds = [kind for kind, _ in events]

@@ -11,6 +11,7 @@ import pytest
 
 from core.models import Duel
 from duel_runner import live
+from tests.conftest import outside_any_event_loop
 from tests.live.conftest import kinds, parse, read_stream
 from tests.live.test_live_views import _match
 from tests.platform import factories
@@ -70,7 +71,7 @@ def test_events_arrive_in_order_then_the_end_and_resume_by_last_event_id(asgi_se
             joined_late = parse(await read_stream(client, url))
             return whole, resumed, joined_late
 
-    whole, resumed, joined_late = asyncio.run(scenario())
+    whole, resumed, joined_late = outside_any_event_loop(lambda: asyncio.run(scenario()))
     assert whole[0] == {"retry": str(live_views.RECONNECT_MS)}
     assert kinds(whole) == [
         ("match", 1),
@@ -102,7 +103,7 @@ def test_a_finished_duel_ends_at_once_and_a_quiet_one_in_time(asgi_server, duel,
             missing = await client.get(f"{asgi_server}/duels/999999/live/events")
             return quiet, over, missing.status_code
 
-    quiet, over, missing = asyncio.run(scenario())
+    quiet, over, missing = outside_any_event_loop(lambda: asyncio.run(scenario()))
     assert kinds(quiet) == []  # no end: the duel still runs, the browser reconnects
     assert kinds(over) == [("end", None)]
     assert json.loads(over[-1]["data"]) == {"state": "FAILED"}
@@ -137,7 +138,7 @@ def test_the_process_and_each_viewer_have_a_cap(asgi_server, duel, settings):
             await _all_streams_closed()
             return result
 
-    same_viewer, process_full, held, other = asyncio.run(scenario())
+    same_viewer, process_full, held, other = outside_any_event_loop(lambda: asyncio.run(scenario()))
     for turned_away in (same_viewer, process_full):
         assert kinds(turned_away) == [("busy", None)]
         assert turned_away[0]["retry"] == str(live_views.BUSY_RETRY_MS)
@@ -173,7 +174,7 @@ def test_two_hundred_spectators_watch_while_the_pages_answer(asgi_server, duel, 
             await _all_streams_closed()
             return result
 
-    streams, pages = asyncio.run(scenario())
+    streams, pages = outside_any_event_loop(lambda: asyncio.run(scenario()))
     assert set(pages) == {200}
     # Every spectator saw every move, in order, and the end (joined before the first match).
     expected = [(kind, n) for n in range(1, matches + 1) for kind in ("match", "move", "match_end")]
