@@ -4,13 +4,12 @@ duel page. The stream under the ASGI server production runs: test_live_stream_as
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.test import Client
 
 from core.models import Duel
 from duel_runner import live
+from tests.live.conftest import kinds, parse
 from tests.platform import factories
 
 pytestmark = pytest.mark.services
@@ -40,21 +39,11 @@ def _match(number: int) -> list[dict]:
 
 def _read(response) -> list[dict]:
     """The SSE messages of a whole response: each as {field: value}, comments left out."""
-    text = b"".join(response.streaming_content).decode()
-    messages = []
-    for block in text.split("\n\n"):
-        fields = {}
-        for line in block.splitlines():
-            if line and not line.startswith(":"):
-                name, _, value = line.partition(": ")
-                fields[name] = value
-        if fields:
-            messages.append(fields)
-    return messages
+    return parse(b"".join(response.streaming_content).decode())
 
 
-def _events(messages):
-    return [(m["event"], json.loads(m["data"]).get("match")) for m in messages if "event" in m]
+# The (event, match) of each message, as the stream tests of tests/live/conftest.py say them.
+_events = kinds
 
 
 def test_it_streams_the_current_match_until_the_duel_ends(duel):
