@@ -337,6 +337,16 @@ class Duel(models.Model):
     def is_finished(self) -> bool:
         return self.state in (self.COMPLETED, self.FAILED)
 
+    @property
+    def tally(self) -> dict[str, int | float]:
+        """The duel's counters, as run_duel.outcomes reads them."""
+        return {counter: getattr(self, counter) for counter in self.COUNTERS}
+
+    @property
+    def matches_won(self) -> tuple[int, int]:
+        """Each player's matches won, its opponent's errors included (run_duel.outcomes)."""
+        return outcomes.matches_won(self.tally)
+
 
 class TournamentDuel(models.Model):
     tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE)

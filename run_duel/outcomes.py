@@ -67,13 +67,20 @@ POINTS_PER_WIN = 2
 POINTS_PER_DRAW = 1
 
 
+def matches_won(tally: Mapping[str, Any]) -> tuple[int, int]:
+    """Each player's matches won in a duel (its effective wins): its own wins and its
+    opponent's errors, which award the match to the innocent side."""
+    return (
+        tally["player_1_wins"] + tally["player_2_errors"],
+        tally["player_2_wins"] + tally["player_1_errors"],
+    )
+
+
 def points(tally: Mapping[str, Any]) -> tuple[int, int]:
     """Each player's points from a duel's counters: effective wins and draws."""
     draws = POINTS_PER_DRAW * tally["draws"]
-    return (
-        POINTS_PER_WIN * (tally["player_1_wins"] + tally["player_2_errors"]) + draws,
-        POINTS_PER_WIN * (tally["player_2_wins"] + tally["player_1_errors"]) + draws,
-    )
+    won_1, won_2 = matches_won(tally)
+    return POINTS_PER_WIN * won_1 + draws, POINTS_PER_WIN * won_2 + draws
 
 
 def duel_result(tally: Mapping[str, Any]) -> str:

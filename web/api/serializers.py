@@ -318,10 +318,10 @@ class DuelSerializer(serializers.ModelSerializer):
         ]
 
     def get_player_1_matches_won(self, duel: Duel) -> int:
-        return duel.player_1_wins + duel.player_2_errors
+        return duel.matches_won[0]
 
     def get_player_2_matches_won(self, duel: Duel) -> int:
-        return duel.player_2_wins + duel.player_1_errors
+        return duel.matches_won[1]
 
     def get_error_msg(self, duel: Duel) -> str:
         visible = visible_logs(self.context["request"].user, duel)

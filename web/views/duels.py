@@ -173,7 +173,7 @@ def _logs(duel: Duel, visible: dict[int, bool]) -> list[dict[str, Any]]:
 
 def _points(duel: Duel) -> tuple[int, int]:
     """Each player's points in the duel (run_duel.outcomes: effective wins and draws)."""
-    return outcomes.points({counter: getattr(duel, counter) for counter in Duel.COUNTERS})
+    return outcomes.points(duel.tally)
 
 
 def duel_page(request: HttpRequest, pk: int) -> HttpResponse:

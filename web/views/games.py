@@ -212,10 +212,7 @@ def grid_cell(duel: Duel | None, me: int, names: tuple[str, str]) -> dict[str, o
             "duel": duel,
         }
     side = 1 if duel.revision_1_id == me else 2
-    wins = (
-        duel.player_1_wins + duel.player_2_errors,
-        duel.player_2_wins + duel.player_1_errors,
-    )
+    wins = duel.matches_won
     mine_won, theirs_won = wins if side == 1 else wins[::-1]
     score = f"{mine_won}\u2013{theirs_won}"
     drawn = f", {duel.draws} drawn" if duel.draws else ""

@@ -212,11 +212,8 @@ class Command(BaseCommand):
             bar = "#" * (20 * done // total) + "." * (20 - 20 * done // total)
             # Matches W-D-L from player 1's side, errors counted as the opponent's wins, as
             # on the duel's page (arena.results).
-            wdl = results.format_wdl(
-                duel.player_1_wins + duel.player_2_errors,
-                duel.draws,
-                duel.player_2_wins + duel.player_1_errors,
-            )
+            won_1, won_2 = duel.matches_won
+            wdl = results.format_wdl(won_1, duel.draws, won_2)
             self.stdout.write(
                 f"  [{bar}] {done}/{total}  {duel.revision_1.competitor.name} vs "
                 f"{duel.revision_2.competitor.name}: {duel.result or duel.state.lower()} "
