@@ -374,6 +374,61 @@ class MatchSerializer(serializers.Serializer):
     )
 
 
+# --- The coach ----------------------------------------------------------------------------------
+
+
+class BlunderOccurrenceSerializer(serializers.Serializer):
+    duel = serializers.IntegerField(required=False, help_text="in a revision's report")
+    match = serializers.IntegerField(help_text="from 1")
+    step = serializers.IntegerField(help_text="the replay step of the position before the move")
+    replay = serializers.CharField(help_text="the replay's address at that step")
+
+
+class BlunderSerializer(serializers.Serializer):
+    """A move a solver proved worse than the position allowed, grouped by position."""
+
+    position = serializers.CharField(help_text="the position's key: its state, comma-separated")
+    state = serializers.ListField(child=serializers.FloatField())
+    mover = serializers.IntegerField(required=False, help_text="the duel's player who moved")
+    action = serializers.IntegerField()
+    move = serializers.CharField(help_text="the move in the game's words")
+    before = serializers.IntegerField(help_text="the mover's value before: 1 won, 0 drawn")
+    after = serializers.IntegerField(help_text="after the move: 0 drawn, -1 lost")
+    turned = serializers.CharField(help_text='"won into drawn", "drawn into lost"...')
+    best = serializers.CharField(help_text='what the position offered: "X wins in 3 with b2"')
+    best_actions = serializers.ListField(child=serializers.IntegerField())
+    count = serializers.IntegerField()
+    occurrences = BlunderOccurrenceSerializer(many=True)
+
+
+class DuelAnalysisSerializer(serializers.Serializer):
+    """The coach's analysis of a duel (every position's proven verdict, every blunder)."""
+
+    duel = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=["done", "pending", "failed", "none"])
+    why = serializers.CharField(help_text="why there is no analysis, when there is none")
+    stats = serializers.DictField(
+        allow_null=True, help_text="moves, moves_judged, positions, proven, unknown, seconds"
+    )
+    blunders = BlunderSerializer(many=True)
+    positions = serializers.DictField(
+        help_text="position key -> {value, plies, best} for the player to move, proven only"
+    )
+
+
+class RevisionBlundersSerializer(serializers.Serializer):
+    """A revision's blunders across its completed duels, grouped by position and move."""
+
+    solver = serializers.BooleanField(help_text="whether the game has a solver")
+    why = serializers.CharField(help_text="why the report is empty, when it is")
+    duels = serializers.IntegerField()
+    analysed = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    blunders = serializers.IntegerField(help_text="blunders in all (occurrences)")
+    positions = BlunderSerializer(many=True)
+
+
 # --- Me and the move ---------------------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ from core.models import (
     TournamentParticipant,
 )
 from duel_runner.moves import compute_move
-from web import access, services
+from web import access, coach, services
 from web.access import can_see_private, get_duel, get_game, hide_private_log_tails, visible_logs
 from web.api import moves
 from web.api import serializers as s
@@ -413,6 +413,33 @@ class MatchDetail(generics.RetrieveAPIView):
         if match is None:
             raise Http404("The matches of this duel are available when it ends.")
         return Response(services.match_export(duel, number, match))
+
+
+# --- The coach --------------------------------------------------------------------------------
+
+
+class DuelAnalysisView(generics.RetrieveAPIView):
+    """The coach's analysis of a completed duel: its blunders and every proven position
+    (public, as the duel's replays are)."""
+
+    serializer_class = s.DuelAnalysisSerializer
+
+    @extend_schema(responses={200: s.DuelAnalysisSerializer, 404: ERROR})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(coach.duel_analysis(get_duel(pk)))
+
+
+class RevisionBlunders(generics.RetrieveAPIView):
+    """A revision's blunder report: its moves the solver proved turned a won position into a
+    draw or a loss, or a drawn one into a loss, grouped by position, with their replays."""
+
+    serializer_class = s.RevisionBlundersSerializer
+
+    @extend_schema(responses={200: s.RevisionBlundersSerializer, 404: ERROR})
+    def get(self, request: Request, slug: str, name: str, version: int) -> Response:
+        competitor = access.get_competitor(slug, name)
+        revision = access.get_revision(competitor, version)
+        return Response(coach.revision_blunders(revision))
 
 
 # --- The move ---------------------------------------------------------------------------------

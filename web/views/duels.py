@@ -19,7 +19,7 @@ import environments
 from core.models import Duel, Revision
 from environments.notation import move_texts
 from run_duel import outcomes
-from web import services
+from web import coach, services
 from web.access import get_duel, hide_private_log_tails, visible_logs
 from web.downloads import send_stored_file
 
@@ -215,6 +215,7 @@ def duel_page(request: HttpRequest, pk: int) -> HttpResponse:
             "ellipsis": Paginator.ELLIPSIS,
             "rows": rows,
             "logs": _logs(duel, visible),
+            "coach": coach.duel_summary(duel),
         },
     )
 
@@ -338,6 +339,8 @@ def replay(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         "player_2_score": match.get("player_2_score", 0),
         "outcome": f"{outcome['text']}, score {outcome['scores']}",
     }
+    # The coach: each step's proven value in words (None: no analysis, and the note says why).
+    data["values"], data["coach_note"] = coach.replay_values(duel, match)
     first_side = 1 if match.get("first_player") == "PLAYER_1" else 2
     context.update(
         {
