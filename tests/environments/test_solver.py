@@ -38,17 +38,23 @@ def brute_force(game: Game) -> tuple[int, int, tuple[int, ...]]:
     return value, plies, tuple(sorted(a for a, (v, _) in outcomes.items() if v == value))
 
 
-def random_position(slug: str, rng: random.Random, empty_left: int) -> Game | None:
-    """A random unfinished position of a random game with ``empty_left`` plies at most to the
-    end of the board, or None when the random game ended before."""
+def random_position(slug: str, rng: random.Random, plies: int) -> Game | None:
+    """The position after ``plies`` random moves that do not end the game (a random game
+    rarely lasts long enough to reach the late positions worth checking), or None when
+    every move ends it before."""
     game = environments.new_game(slug)
-    while not game.done and game.max_plies - _plies_played(game) > empty_left:
-        game.play(rng.choice(game.legal_actions()))
-    return None if game.done else game
-
-
-def _plies_played(game: Game) -> int:
-    return sum(1 for cell in game.state()[:-1] if cell != 0)
+    for _ in range(plies):
+        actions = list(game.legal_actions())
+        rng.shuffle(actions)
+        for action in actions:
+            child = game.copy()
+            child.play(action)
+            if not child.done:
+                game = child
+                break
+        else:
+            return None
+    return game
 
 
 def check_best_actions(slug: str, game: Game, verdict: Verdict) -> None:
@@ -122,7 +128,7 @@ def test_tic_tac_toe_agrees_with_brute_force_on_random_positions():
     engine = solver(TTT)
     checked = 0
     for _ in range(300):
-        game = random_position(TTT, rng, empty_left=rng.randint(1, 7))
+        game = random_position(TTT, rng, rng.randint(2, 8))
         if game is None:
             continue
         verdict = engine.solve(game.state(), 0.0)
@@ -130,3 +136,92 @@ def test_tic_tac_toe_agrees_with_brute_force_on_random_positions():
         check_best_actions(TTT, game, verdict)
         checked += 1
     assert checked > 100
+
+
+# --- connect four -----------------------------------------------------------------------------
+
+
+C4 = "connect-four"
+
+
+def fresh_connect_four():
+    from environments.connect_four.solver import ConnectFourSolver
+
+    return ConnectFourSolver()
+
+
+def test_connect_four_immediate_win():
+    # X on the bottom row in columns 0-2, O above them: X wins in column 3 at once. That needs
+    # no search; whether the other moves keep the win too does, and a short budget may not
+    # tell: then the best moves are unknown, never a partial list.
+    verdict = solver(C4).solve(played(C4, [0, 0, 1, 1, 2, 2]).state(), 0.5)
+    assert verdict.value == 1 and verdict.plies == 1
+    assert verdict.best_actions == () or 3 in verdict.best_actions
+    # Late in a game the whole answer comes: the win at once, and the other moves that keep it.
+    late = played(C4, [6, 6, 6, 6, 6, 6, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 4, 0, 0, 1, 1, 2, 2])
+    verdict = solver(C4).solve(late.state(), PLENTY)
+    assert verdict.value == 1 and verdict.plies == 1 and 3 in verdict.best_actions
+    check_best_actions(C4, late, verdict)
+
+
+def test_connect_four_double_threat_is_lost():
+    # X on the bottom row in columns 1-3, open at both ends: O, to move, blocks one, X wins.
+    game = played(C4, [1, 1, 2, 2, 3])
+    verdict = solver(C4).solve(game.state(), PLENTY)
+    assert verdict == Verdict(-1, 2, tuple(range(7)))
+
+
+def test_connect_four_finished_or_impossible_position_is_unknown():
+    won = played(C4, [0, 1, 0, 1, 0, 1, 0])
+    assert won.done
+    assert solver(C4).solve(won.state(), PLENTY) == UNKNOWN
+    floating = [0.0] * 43
+    floating[7 * 4 + 3] = 1.0  # a disc in row 4 of column 3 with nothing below it
+    floating[42] = -1.0
+    assert solver(C4).solve(floating, PLENTY) == UNKNOWN
+
+
+def test_connect_four_tiny_budget_on_the_empty_grid_is_unknown():
+    # Proving the opening takes millions of nodes: far beyond a hundredth of a second.
+    assert fresh_connect_four().solve(played(C4, []).state(), 0.01) == UNKNOWN
+
+
+def test_connect_four_generous_budget_proves_a_late_position():
+    game = random_position(C4, random.Random(4), 30)
+    assert game is not None
+    verdict = fresh_connect_four().solve(game.state(), PLENTY)
+    assert verdict.known and verdict.plies is not None
+    check_best_actions(C4, game, verdict)
+
+
+def test_connect_four_agrees_with_brute_force_on_late_positions():
+    rng = random.Random(44)
+    engine = solver(C4)
+    checked = 0
+    seen = set()
+    for _ in range(100):
+        game = random_position(C4, rng, rng.randint(30, 38))
+        if game is None:
+            continue
+        verdict = engine.solve(game.state(), PLENTY)
+        assert verdict == Verdict(*brute_force(game)), game.state()
+        check_best_actions(C4, game, verdict)
+        seen.add(verdict.value)
+        checked += 1
+    assert checked > 50
+    # The sample covers wins and losses, so both directions of the search are exercised.
+    assert {1, -1} <= seen
+
+
+def test_connect_four_table_kept_between_calls_and_after_a_timeout_gives_the_same_verdicts():
+    rng = random.Random(8)
+    shared = fresh_connect_four()
+    for _ in range(8):
+        game = random_position(C4, rng, rng.randint(20, 26))
+        if game is None:
+            continue
+        # A search cut short by its budget must leave nothing wrong in the table.
+        shared.solve(game.state(), 0.001)
+        assert shared.solve(game.state(), PLENTY) == fresh_connect_four().solve(
+            game.state(), PLENTY
+        )
