@@ -276,8 +276,11 @@ ARENA_VALIDATION_MATCHES = env_int("ARENA_VALIDATION_MATCHES", 4, minimum=2)
 # Tournament duels: 0 means each game's own duel length (info.yml).
 ARENA_DUEL_MATCHES = env_int("ARENA_DUEL_MATCHES", 0, minimum=0)
 # The coach (duel_runner/coach.py): seconds of solving per completed duel, and at most per
-# position (a position beyond it stays "unknown"); 0 turns the analysis off.
-ARENA_COACH_SECONDS_PER_DUEL = env_float("ARENA_COACH_SECONDS_PER_DUEL", 60.0, minimum=0)
+# position (a position beyond it stays "unknown"); 0 turns the analysis off. Without a broker
+# (the embedded demo) the analysis runs inline after each duel: 5 s by default there.
+ARENA_COACH_SECONDS_PER_DUEL = env_float(
+    "ARENA_COACH_SECONDS_PER_DUEL", 60.0 if env_str("CELERY_BROKER_URL") else 5.0, minimum=0
+)
 ARENA_COACH_SECONDS_PER_POSITION = env_float("ARENA_COACH_SECONDS_PER_POSITION", 2.0, minimum=0)
 # A RUNNING build, validation or duel whose worker sent no sign of life for this long is
 # taken back and queued again.

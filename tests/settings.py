@@ -20,7 +20,7 @@ os.environ.setdefault("ARENA_BROKER_VISIBILITY_TIMEOUT", "30")
 os.environ.setdefault("ARENA_REQUEUE_INTERVAL", "3")
 os.environ.setdefault("ARENA_SCHEDULE_INTERVAL", "1")
 # The coach analyses every completed duel on the workers: a few seconds at most in the tests.
-os.environ.setdefault("ARENA_COACH_SECONDS_PER_DUEL", "5")
+os.environ.setdefault("ARENA_COACH_SECONDS_PER_DUEL", "2")
 
 from core.settings import *  # noqa: F403
 
