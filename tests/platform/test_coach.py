@@ -4,8 +4,6 @@ failure of it never touches the duel."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -15,14 +13,10 @@ from core.models import Duel, DuelAnalysis
 from duel_runner import coach as platform_coach
 from duel_runner.coach import MAX_ATTEMPTS, analyse_duel
 from run_duel import coach
+from tests.conftest import EXAMPLE_PLAYERS, wait_for
+from tests.platform import factories
 from tests.platform.coach_duels import BLUNDER_GAME, PERFECT_GAME, completed_duel
-
-
-def wait_for(condition, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the analysis did not end in time"
-        time.sleep(0.2)
+from web import coach as web_coach
 
 
 def test_the_hook_is_registered_by_the_app() -> None:
@@ -39,7 +33,7 @@ def test_a_finished_duel_is_analysed_by_a_worker_and_kept(celery_processes) -> N
         row = DuelAnalysis.objects.filter(duel=duel).first()
         return row is not None and row.state in (DuelAnalysis.DONE, DuelAnalysis.FAILED)
 
-    wait_for(done)
+    wait_for(done, 60, message="the analysis")
     analysis = DuelAnalysis.objects.get(duel=duel)
     assert analysis.state == DuelAnalysis.DONE, analysis.error
     assert analysis.format == coach.FORMAT and analysis.attempts == 1
@@ -105,3 +99,37 @@ def test_a_run_held_by_another_worker_is_left_to_it() -> None:
     )
     assert analyse_duel(duel.pk) == DuelAnalysis.RUNNING
     assert DuelAnalysis.objects.get(duel=duel).attempts == 1
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_tournament_duel_played_in_docker_gets_its_blunder_report(
+    celery_processes, docker_client, no_leftover_containers
+) -> None:
+    """End to end: two example players submitted, built and validated, their edition's duel
+    played in Docker by a real worker, then analysed by the same worker."""
+    celery_processes.worker("worker1")
+    revisions = [factories.submit(EXAMPLE_PLAYERS / n, name=n) for n in ("random", "minimax")]
+    for revision in revisions:
+        wait_for(
+            lambda r=revision: r.__class__.objects.get(pk=r.pk).test_state == "TEST_COMPLETED",
+            240,
+            message=f"the validation of {revision}",
+        )
+    celery_processes.beat()
+
+    def analysed() -> DuelAnalysis | None:
+        return DuelAnalysis.objects.filter(
+            state__in=[DuelAnalysis.DONE, DuelAnalysis.FAILED]
+        ).first()
+
+    analysis = wait_for(analysed, 300, message="the analysis of the tournament duel")
+    assert analysis.state == DuelAnalysis.DONE, analysis.error
+    assert analysis.duel.state == Duel.COMPLETED
+    stats = analysis.report["stats"]
+    assert stats["unknown"] == 0 and stats["moves_judged"] == stats["moves"] > 0
+    # Minimax plays tic-tac-toe perfectly: every proven blunder is the random player's.
+    random_side = 1 if analysis.duel.revision_1.competitor.name == "random" else 2
+    assert {b["mover"] for b in analysis.report["blunders"]} <= {random_side}
+    report = web_coach.revision_blunders(revisions[1])
+    assert report["analysed"] == 1 and report["blunders"] == 0
