@@ -171,7 +171,7 @@ class _Search:
         cells = self.cells
         winning = self.wins_now(hand, empty)
         code = _CODE[hand]
-        best = []
+        best: list[int] = []
         for position in _bits(empty):
             if winning >> position & 1:
                 if sign == 1:
