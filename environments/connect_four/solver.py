@@ -178,7 +178,7 @@ class _Search:
         """The columns whose move keeps the value ``sign``, ascending."""
         possible = (mask + _BOTTOM) & _BOARD
         mine = winning_cells(current, mask)
-        best = []
+        best: list[int] = []
         for col in range(COLUMNS):
             move = possible & _COLUMN_MASK[col]
             if not move:

@@ -39,22 +39,33 @@ def brute_force(game: Game) -> tuple[int, int, tuple[int, ...]]:
 
 
 def random_position(slug: str, rng: random.Random, plies: int) -> Game | None:
-    """The position after ``plies`` random moves that do not end the game (a random game
-    rarely lasts long enough to reach the late positions worth checking), or None when
-    every move ends it before."""
+    """The position after ``plies`` random moves that neither end the game nor let the
+    opponent win at once when another move exists (a random game rarely lasts long enough to
+    reach the late positions worth checking, nor leaves them quiet), or None when every move
+    ends it before."""
     game = environments.new_game(slug)
     for _ in range(plies):
         actions = list(game.legal_actions())
         rng.shuffle(actions)
+        fallback = None
         for action in actions:
             child = game.copy()
             child.play(action)
-            if not child.done:
+            if child.done:
+                continue
+            if not _wins_at_once(child):
                 game = child
                 break
+            fallback = fallback or child
         else:
-            return None
+            if fallback is None:
+                return None
+            game = fallback
     return game
+
+
+def _wins_at_once(game: Game) -> bool:
+    return any(game.copy().play(action) > 0 for action in game.legal_actions())
 
 
 def check_best_actions(slug: str, game: Game, verdict: Verdict) -> None:
@@ -68,7 +79,7 @@ def check_best_actions(slug: str, game: Game, verdict: Verdict) -> None:
         child = game.copy()
         reward = child.play(action)
         if child.done:
-            assert (1 if reward > 0 else 0) == verdict.value
+            assert (1 if reward > 0 else -1 if reward < 0 else 0) == verdict.value
         else:
             below = engine.solve(child.state(), PLENTY)
             assert below.known
@@ -200,7 +211,7 @@ def test_connect_four_agrees_with_brute_force_on_late_positions():
     checked = 0
     seen = set()
     for _ in range(100):
-        game = random_position(C4, rng, rng.randint(30, 38))
+        game = random_position(C4, rng, rng.randint(33, 39))
         if game is None:
             continue
         verdict = engine.solve(game.state(), PLENTY)
@@ -225,3 +236,85 @@ def test_connect_four_table_kept_between_calls_and_after_a_timeout_gives_the_sam
         assert shared.solve(game.state(), PLENTY) == fresh_connect_four().solve(
             game.state(), PLENTY
         )
+
+
+# --- quarto -----------------------------------------------------------------------------------
+
+
+QUARTO = "quarto"
+
+
+def fresh_quarto():
+    from environments.quarto.solver import QuartoSolver
+
+    return QuartoSolver()
+
+
+def test_quarto_immediate_win():
+    # Row 0 gets pieces 15, 7 and 3 (all tall and dark); the second mover is handed piece 1
+    # (tall) and completes the row on position 3.
+    game = played(QUARTO, [16 * 0 + 8, 16 * 15 + 7, 16 * 1 + 0, 16 * 10 + 3, 16 * 2 + 1])
+    assert game.state()[16] == 1
+    verdict = fresh_quarto().solve(game.state(), 1.0)
+    assert verdict.value == 1 and verdict.plies == 1
+    # Other moves might keep the win too: with 11 empty cells the budget may not tell, and
+    # then the best actions are unknown, never a partial list.
+    assert verdict.best_actions == () or 16 * 3 + 0 in verdict.best_actions
+
+
+def test_quarto_finished_or_impossible_position_is_unknown():
+    game = played(
+        QUARTO, [16 * 0 + 8, 16 * 15 + 7, 16 * 1 + 0, 16 * 10 + 3, 16 * 2 + 1, 16 * 3 + 2]
+    )
+    assert game.done
+    assert solver(QUARTO).solve(game.state(), PLENTY) == UNKNOWN
+    twice = [5, 5] + [-1] * 14 + [3]  # piece 5 on two cells
+    assert solver(QUARTO).solve(twice, PLENTY) == UNKNOWN
+    in_hand_and_on_board = [3] + [-1] * 15 + [3]
+    assert solver(QUARTO).solve(in_hand_and_on_board, PLENTY) == UNKNOWN
+
+
+def test_quarto_tiny_budget_on_the_empty_board_is_unknown():
+    assert fresh_quarto().solve(played(QUARTO, []).state(), 0.01) == UNKNOWN
+
+
+def test_quarto_generous_budget_proves_a_late_position():
+    game = random_position(QUARTO, random.Random(5), 8)
+    assert game is not None
+    verdict = fresh_quarto().solve(game.state(), PLENTY)
+    assert verdict.known and verdict.plies is not None
+    check_best_actions(QUARTO, game, verdict)
+
+
+def test_quarto_agrees_with_brute_force_on_late_positions():
+    rng = random.Random(16)
+    engine = solver(QUARTO)
+    checked = 0
+    seen = set()
+    last_move_lost = False
+    for _ in range(60):
+        placed = rng.randint(10, 14)
+        game = random_position(QUARTO, rng, placed)
+        if game is None:
+            continue
+        verdict = engine.solve(game.state(), PLENTY)
+        assert verdict == Verdict(*brute_force(game)), game.state()
+        check_best_actions(QUARTO, game, verdict)
+        seen.add(verdict.value)
+        # The last move, lost by the automatic placement of the piece handed over.
+        last_move_lost |= placed == 14 and verdict == Verdict(-1, 1, verdict.best_actions)
+        checked += 1
+    assert checked > 40
+    assert seen == {1, 0, -1}
+    assert last_move_lost
+
+
+def test_quarto_table_kept_between_calls_and_after_a_timeout_gives_the_same_verdicts():
+    rng = random.Random(9)
+    shared = fresh_quarto()
+    for _ in range(6):
+        game = random_position(QUARTO, rng, 9)
+        if game is None:
+            continue
+        shared.solve(game.state(), 0.0005)
+        assert shared.solve(game.state(), PLENTY) == fresh_quarto().solve(game.state(), PLENTY)
