@@ -352,7 +352,7 @@ def report_text(analysis: Mapping[str, Any], names: Mapping[int, str] | None = N
         if blunder["count"] > 5:
             where += f" and {blunder['count'] - 5} more"
         lines.append(
-            f"  {names.get(blunder['mover'], blunder['mover'])} played {blunder['move']}: "
+            f"  {names.get(blunder['mover'], blunder['mover'])}, {blunder['move']}: "
             f"{blunder['turned']} ({blunder['best']}); {blunder['count']}x: {where}"
         )
     return "\n".join(lines)

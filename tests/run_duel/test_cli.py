@@ -179,7 +179,7 @@ def test_coach_prints_the_blunders_after_the_duel():
         f"{stats['proven']} of {stats['positions']} positions proven (0 unknown)" in result.stderr
     )
     for blunder in analysis["blunders"]:
-        assert f"player {blunder['mover']} played {blunder['move']}: {blunder['turned']}" in (
+        assert f"player {blunder['mover']}, {blunder['move']}: {blunder['turned']}" in (
             result.stderr
         )
 

@@ -165,4 +165,4 @@ def test_the_replay_words_of_each_step() -> None:
 def test_the_terminal_report_names_the_blunder() -> None:
     analysis = coach.analyse(SLUG, record(("PLAYER_1", BLUNDER_GAME)), 10)
     text = coach.report_text(analysis, {1: "alice", 2: "bob"})
-    assert "bob played b1: drawn into lost (draw with best play (b2)); 1x: match 1 step 1" in text
+    assert "bob, b1: drawn into lost (draw with best play (b2)); 1x: match 1 step 1" in text

@@ -40,7 +40,7 @@ def test_the_blunder_report_groups_a_revision_s_blunders_with_links_to_the_repla
     for duel in (first, second):
         assert analyse_duel(duel.pk) == DuelAnalysis.DONE
     page = blunders_page(blunderer)
-    assert "Played b1</strong>: drawn into lost" in page
+    assert "<strong>b1</strong>: drawn into lost" in page
     assert "Best: draw with best play (b2)" in page
     assert 'data-state="1,0,0,0,0,0,0,0,0,-1"' in page  # drawn by the game's renderer
     assert f'href="/duels/{first.pk}/matches/2/#step-1"' in page
