@@ -41,7 +41,7 @@ _CELL = tuple(
     tuple(COLUMNS * (ROWS - 1 - height) + col for height in range(ROWS)) for col in range(COLUMNS)
 )
 _CHECK_EVERY = 2047  # nodes between two looks at the clock, minus one (a mask)
-_TABLE_LIMIT = 1 << 20  # entries per bound table before it is emptied (~70 MB each)
+_TABLE_LIMIT = 1 << 19  # entries per bound table before it is emptied (~40 MB each)
 
 
 class _OutOfTime(Exception):

@@ -42,7 +42,7 @@ _SAFE = tuple(
 )
 _HAND_SHIFT = 80  # the key: 5 bits per cell (piece + 1, 0 empty), then the piece in hand
 _CHECK_EVERY = 1023
-_TABLE_LIMIT = 1 << 20
+_TABLE_LIMIT = 1 << 19  # entries per bound table before it is emptied (~40 MB each)
 
 
 class _OutOfTime(Exception):
