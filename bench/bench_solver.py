@@ -166,7 +166,7 @@ def rate(proven: object, seconds: object) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--budget", type=float, default=0.5, help="seconds per position")
-    parser.add_argument("--positions", type=int, default=8, help="positions per bucket")
+    parser.add_argument("--positions", type=int, default=16, help="positions per bucket")
     parser.add_argument("--games", default=",".join(BUCKETS), help="comma-separated slugs")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")

@@ -41,7 +41,7 @@ _CELL = tuple(
     tuple(COLUMNS * (ROWS - 1 - height) + col for height in range(ROWS)) for col in range(COLUMNS)
 )
 _CHECK_EVERY = 2047  # nodes between two looks at the clock, minus one (a mask)
-_TABLE_LIMIT = 1 << 20  # entries per bound table before it is emptied (~70 MB each)
+_TABLE_LIMIT = 1 << 19  # entries per bound table before it is emptied (~40 MB each)
 
 
 class _OutOfTime(Exception):
@@ -50,15 +50,21 @@ class _OutOfTime(Exception):
 
 def winning_cells(discs: int, mask: int) -> int:
     """The empty cells that would complete four of ``discs`` (playable now or not)."""
-    # Vertical: three below.
+    # Unrolled (the hottest function of the search): vertical, then for each of horizontal
+    # (shift 7) and the diagonals (6, 8) the four places of the missing disc in a line.
     r = (discs << 1) & (discs << 2) & (discs << 3)
-    for d in (_H, _H - 1, _H + 1):  # horizontal, and the two diagonals
-        p = (discs << d) & (discs << 2 * d)
-        r |= p & (discs << 3 * d)
-        r |= p & (discs >> d)
-        p = (discs >> d) & (discs >> 2 * d)
-        r |= p & (discs << d)
-        r |= p & (discs >> 3 * d)
+    p = (discs << 7) & (discs << 14)
+    r |= p & ((discs << 21) | (discs >> 7))
+    p = (discs >> 7) & (discs >> 14)
+    r |= p & ((discs << 7) | (discs >> 21))
+    p = (discs << 6) & (discs << 12)
+    r |= p & ((discs << 18) | (discs >> 6))
+    p = (discs >> 6) & (discs >> 12)
+    r |= p & ((discs << 6) | (discs >> 18))
+    p = (discs << 8) & (discs << 16)
+    r |= p & ((discs << 24) | (discs >> 8))
+    p = (discs >> 8) & (discs >> 16)
+    r |= p & ((discs << 8) | (discs >> 24))
     return r & (_BOARD ^ mask)
 
 

@@ -36,9 +36,13 @@ _OTHERS = tuple(
     tuple(tuple(other for other in line if other != position) for line in LINES if position in line)
     for position in range(16)
 )
+# By the attribute bits a piece must not have: the pieces (a 16-bit mask) without any of them.
+_SAFE = tuple(
+    sum(1 << piece for piece in range(16) if not _CODE[piece] & deadly) for deadly in range(256)
+)
 _HAND_SHIFT = 80  # the key: 5 bits per cell (piece + 1, 0 empty), then the piece in hand
 _CHECK_EVERY = 1023
-_TABLE_LIMIT = 1 << 20
+_TABLE_LIMIT = 1 << 19  # entries per bound table before it is emptied (~40 MB each)
 
 
 class _OutOfTime(Exception):
@@ -239,27 +243,8 @@ class _Search:
                     result = 0
                     break
             return result
-        # The moves that hand over a piece the opponent cannot win with at once.
-        moves: list[tuple[int, int]] = []
-        positions = _bits(empty)
-        pieces = _bits(available)
-        for position in positions:
-            cells[position] = code
-            deadly = 0
-            for other in positions:
-                if other != position:
-                    deadly |= _threats(cells, other)
-            cells[position] = 0
-            moves.extend((position, piece) for piece in pieces if not _CODE[piece] & deadly)
-        if not moves:
-            return -(14 - placed)  # every piece wins for the opponent on their move
-        # Neither side wins on the next move: a loss is 4 moves away at the soonest (3 when the
-        # mover hands over the last piece), a win 3 (2 when the opponent does).
-        floor = -(12 - placed) if placed <= 11 else -1
-        if alpha < floor:
-            alpha = floor
-            if alpha >= beta:
-                return alpha
+        # No win on the spot: a win is 3 moves away at the soonest (2 when the opponent hands
+        # over the last piece).
         ceiling = 1 if placed == 13 else 13 - placed
         if beta > ceiling:
             beta = ceiling
@@ -273,6 +258,40 @@ class _Search:
         bound = self.lower.get(key)
         if bound is not None and bound > alpha:
             alpha = bound
+            if alpha >= beta:
+                return alpha
+        # The moves that hand over a piece the opponent cannot win with at once. What a piece
+        # needs to win on each empty cell now; placing the piece in hand on `position` adds
+        # only the lines through it that it leaves one piece short.
+        positions = _bits(empty)
+        needs = [_threats(cells, other) for other in positions]
+        moves: list[tuple[int, int]] = []
+        for index, position in enumerate(positions):
+            deadly = 0
+            for other, bits in enumerate(needs):
+                if other != index:
+                    deadly |= bits
+            added = 0
+            for a, b, c in _OTHERS[position]:
+                ca = cells[a]
+                cb = cells[b]
+                cc = cells[c]
+                if not ca:
+                    added |= cb & cc
+                elif not cb:
+                    added |= ca & cc
+                elif not cc:
+                    added |= ca & cb
+            safe = available & _SAFE[deadly | added & code]
+            if safe:
+                moves.extend([(position, piece) for piece in _bits(safe)])
+        if not moves:
+            return -(14 - placed)  # every piece wins for the opponent on their move
+        # Nor on the opponent's next move: a loss is 4 moves away at the soonest (3 when the
+        # mover hands over the last piece).
+        floor = -(12 - placed) if placed <= 11 else -1
+        if alpha < floor:
+            alpha = floor
             if alpha >= beta:
                 return alpha
         known = self.best.get(key)

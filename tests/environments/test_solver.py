@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+import pytest
+
 import environments
 from environments import Game
 from environments.solver import UNKNOWN, Verdict, solver
@@ -86,8 +89,11 @@ def check_best_actions(slug: str, game: Game, verdict: Verdict) -> None:
             assert below.value == -verdict.value
 
 
-def test_a_game_without_solver_has_none():
-    assert solver("tic-tac-toe") is not None
+def test_the_three_games_ship_a_solver():
+    for slug in ("tic-tac-toe", "connect-four", "quarto"):
+        engine = solver(slug)
+        assert engine is not None
+        assert engine.exact == (slug == "tic-tac-toe")
 
 
 # --- tic-tac-toe ------------------------------------------------------------------------------
@@ -318,3 +324,14 @@ def test_quarto_table_kept_between_calls_and_after_a_timeout_gives_the_same_verd
             continue
         shared.solve(game.state(), 0.0005)
         assert shared.solve(game.state(), PLENTY) == fresh_quarto().solve(game.state(), PLENTY)
+
+
+@pytest.mark.parametrize("slug", [TTT, C4, QUARTO])
+def test_a_numpy_state_reads_as_its_list(slug):
+    # The duel record stores lists; a player or the dev kit may hold the Environment's arrays.
+    game = random_position(slug, random.Random(3), {TTT: 5, C4: 34, QUARTO: 12}[slug])
+    assert game is not None
+    state = game.state()
+    verdict = solver(slug).solve(state, PLENTY)
+    assert verdict.known
+    assert solver(slug).solve(np.array(state, dtype=game.state_dtype), PLENTY) == verdict
