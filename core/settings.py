@@ -223,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "duel_runner.tasks.clean_up_after_dead_workers",
         "schedule": _SWEEP_INTERVAL,
     },
+    # Blunder analyses whose task was lost or whose worker died (duel_runner/coach.py).
+    "resend-unfinished-analyses": {
+        "task": "duel_runner.coach.resend_unfinished_analyses",
+        "schedule": _SWEEP_INTERVAL,
+    },
     # Superseded revisions' images go (builder/player_images.py).
     "prune-player-images": {
         "task": "builder.player_images.prune_player_images",

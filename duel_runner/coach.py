@@ -24,6 +24,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import pipeline
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 ANALYSE_DUEL = "duel_runner.coach.analyse_duel"
 MAX_ATTEMPTS = 2
+# Analyses the sweep sends again at once, at most: a backlog drains over several beats.
+RESEND_BATCH = 200
 # Verdicts by position, per game, shared by the duels a worker process analyses (the same
 # openings come back in every duel); cleared past this many to bound the memory.
 CACHE_LIMIT = 500_000
@@ -49,9 +52,39 @@ def duel_finished(duel: Duel) -> None:
             return
         if solver(duel.environment.slug) is None:
             return
+        # The row first, in the duel's own transaction: if the task is lost (a worker or the
+        # broker dies before it runs), the sweep below finds the row pending and sends it again.
+        with transaction.atomic():  # a savepoint: a failure here leaves the duel's work intact
+            DuelAnalysis.objects.get_or_create(duel=duel)
         pipeline.send(ANALYSE_DUEL, duel.pk)
     except Exception:  # the coach is an extra: a bug here must not lose a duel's outcome
         log.exception("cannot send the analysis of duel %s", duel.pk)
+
+
+@shared_task(name="duel_runner.coach.resend_unfinished_analyses", ignore_result=True)
+def resend_unfinished_analyses() -> int:
+    """Beat: send again the analyses whose task was lost or whose worker died mid-way.
+
+    A row pending or running for longer than a run can take, with starts left, is sent again
+    (its task takes it back or gives it up, see :func:`_take`); the attempts bound the work, so
+    a duel whose analysis kills its worker is tried :data:`MAX_ATTEMPTS` times, not forever.
+    """
+    if settings.ARENA_COACH_SECONDS_PER_DUEL <= 0:
+        return 0
+    cutoff = timezone.now() - _stale_after()
+    stale = Q(state=DuelAnalysis.PENDING, duel__finished__lt=cutoff) | Q(
+        state=DuelAnalysis.RUNNING, started__lt=cutoff
+    )
+    ids = list(
+        DuelAnalysis.objects.filter(stale, attempts__lt=MAX_ATTEMPTS)
+        .order_by("pk")
+        .values_list("duel_id", flat=True)[:RESEND_BATCH]
+    )
+    for duel_id in ids:
+        pipeline.send(ANALYSE_DUEL, duel_id)
+    if ids:
+        log.warning("sent again the analysis of %s duels whose task did not end", len(ids))
+    return len(ids)
 
 
 def _stale_after() -> timedelta:

@@ -101,6 +101,41 @@ def test_a_run_held_by_another_worker_is_left_to_it() -> None:
     assert DuelAnalysis.objects.get(duel=duel).attempts == 1
 
 
+def test_a_lost_analysis_is_sent_again_by_the_sweep_and_done(
+    celery_processes, redis_broker
+) -> None:
+    duel = completed_duel()
+    with transaction.atomic():
+        pipeline.duel_finished(duel)
+    # The task went to a broker no worker read before it was lost: the row waits, pending.
+    redis_broker.flushdb()
+    assert DuelAnalysis.objects.get(duel=duel).state == DuelAnalysis.PENDING
+    assert platform_coach.resend_unfinished_analyses() == 0  # too recent to be lost
+    long_ago = timezone.now() - platform_coach._stale_after() - timezone.timedelta(seconds=1)
+    Duel.objects.filter(pk=duel.pk).update(finished=long_ago)
+    assert platform_coach.resend_unfinished_analyses() == 1
+    celery_processes.worker()
+    wait_for(
+        lambda: DuelAnalysis.objects.get(duel=duel).state == DuelAnalysis.DONE,
+        60,
+        message="the analysis sent again",
+    )
+
+
+@pytest.mark.django_db
+def test_the_sweep_gives_a_dead_workers_analysis_bounded_starts() -> None:
+    duel = completed_duel()
+    long_ago = timezone.now() - platform_coach._stale_after() - timezone.timedelta(seconds=1)
+    row = DuelAnalysis.objects.create(
+        duel=duel, state=DuelAnalysis.RUNNING, started=long_ago, attempts=1
+    )
+    assert platform_coach.resend_unfinished_analyses() == 1  # its worker died: once more
+    row.attempts = MAX_ATTEMPTS
+    row.save(update_fields=["attempts"])
+    assert platform_coach.resend_unfinished_analyses() == 0  # its starts are spent
+    assert analyse_duel(duel.pk) == DuelAnalysis.FAILED
+
+
 @pytest.mark.docker
 @pytest.mark.slow
 def test_a_tournament_duel_played_in_docker_gets_its_blunder_report(
