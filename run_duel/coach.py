@@ -72,7 +72,7 @@ class Blunder:
     #: The mover's value before the move and after it (1 won, 0 drawn, -1 lost).
     before: int
     after: int
-    #: What the position offered, in words ("X wins in 3 with b2 or c3").
+    #: What the position offered, in words ("X wins in 3 (winning moves: b2 or c3)").
     best: str
     best_actions: list[int]
     #: Each time it was played: the match (from 1) and the replay step of the position.
@@ -117,7 +117,8 @@ def value_words(
     side: int | None = None,
     most: int = 3,
 ) -> str:
-    """The verdict of ``state`` in words for the replay and the reports: "X wins in 3 with b2",
+    """The verdict of ``state`` in words for the replay and the reports: "X wins in 3
+    (winning moves: b2)",
     "O loses in 2 (best defence: a1)", "draw with best play (b2 or c3)", "unknown".
 
     ``mover_index``: 0 if the first mover of the match is to move, 1 the second (the mark
@@ -136,7 +137,9 @@ def value_words(
         return f"draw with best play ({with_moves})" if moves else "draw with best play"
     turns = "" if verdict.plies is None else f" in {(verdict.plies + 1) // 2}"
     if verdict.value == 1:
-        return f"{who} wins{turns}" + (f" with {with_moves}" if moves else "")
+        # The moves named keep the win, not always the fastest one: the solvers prove which
+        # moves win, and "in N" is the fastest of them.
+        return f"{who} wins{turns}" + (f" (winning moves: {with_moves})" if moves else "")
     return f"{who} loses{turns}" + (f" (best defence: {with_moves})" if moves else "")
 
 
@@ -312,8 +315,8 @@ def step_values(
     positions: Mapping[str, Mapping[str, Any]],
     first_side: int = 1,
 ) -> list[str | None]:
-    """For the replay: each step's proven value in words ("X wins in 3 with b2"), "unknown"
-    when the analysis has none, None for the last position (the match's outcome says it).
+    """For the replay: each step's proven value in words ("X wins in 3 (winning moves: b2)"),
+    "unknown" when the analysis has none, None for the last position (the match's outcome says it).
     ``first_side``: the duel's player who moved first in this match."""
     words: list[str | None] = []
     for step, state in enumerate(states):

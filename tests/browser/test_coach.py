@@ -21,7 +21,7 @@ def test_the_replay_and_the_blunder_report_show_proven_values(page, live_server,
     value = page.locator("#step-value")
     assert value.inner_text() == "Proven value: draw with best play (b2)"
     page.locator("#forward").click()
-    assert value.inner_text().startswith("Proven value: X wins in 3 with ")
+    assert value.inner_text().startswith("Proven value: X wins in 3 (winning moves: ")
     page.locator("#last").click()
     assert value.is_hidden()  # the last position is finished: the outcome says it
     screenshot(page, "coach-replay")

@@ -66,7 +66,7 @@ def test_a_won_position_thrown_away_is_a_blunder_of_won_into_drawn_or_lost() -> 
     assert (2, "b1", 0, -1) in kinds
     assert (1, "c2", 1, 0) in kinds
     won = next(b for b in analysis["blunders"] if b["move"] == "c2")
-    assert won["best"].startswith("X wins in 2 with ")
+    assert won["best"].startswith("X wins in 2 (winning moves: ")
     assert won["occurrences"] == [{"match": 1, "step": 4}]
 
 
@@ -157,7 +157,7 @@ def test_the_replay_words_of_each_step() -> None:
     words = coach.step_values(SLUG, states, analysis["positions"])
     assert len(words) == len(states)
     assert words[1] == "draw with best play (b2)"
-    assert words[2].startswith("X wins in 3 with ")
+    assert words[2].startswith("X wins in 3 (winning moves: ")
     assert words[-1] is None  # finished: the outcome says it
     assert coach.step_values(SLUG, states, {})[0] == "unknown"
 

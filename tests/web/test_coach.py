@@ -76,7 +76,7 @@ def test_the_replay_shows_each_step_s_proven_value() -> None:
     assert len(values) == len(BLUNDER_GAME) + 1
     # Match 2: player 2 is X and moves first; after O's (player 1's) b1, X wins.
     assert values[1] == "draw with best play (b2)"
-    assert values[2].startswith("X wins in 3 with ")
+    assert values[2].startswith("X wins in 3 (winning moves: ")
     assert values[-1] is None
     assert 'id="step-value"' in Client().get(url).content.decode()
 

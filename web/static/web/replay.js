@@ -70,7 +70,7 @@
   }
 
   function showValue(step) {
-    // The coach's proven value of the position (web/coach.py): "X wins in 3 with b2".
+    // The coach's proven value of the position (web/coach.py): "X wins in 3 (winning moves: b2)".
     if (!valueLine) return;
     var values = data.values;
     var text = values ? values[step] : data.coach_note;
