@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import sys
 import tempfile
@@ -109,6 +110,16 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print("\narena rerun: interrupted; the players were stopped", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A bug of ours or a server answering something unexpected: one line, as arena submit.
+        if os.environ.get("ARENA_DEBUG"):
+            raise
+        print(
+            f"arena rerun: unexpected failure ({type(exc).__name__}: {exc}); check the duel's "
+            "address, and run again with ARENA_DEBUG=1 to see where it failed",
+            file=sys.stderr,
+        )
+        return SERVER_FAILURE
 
 
 def rerun(args: argparse.Namespace, stack: contextlib.ExitStack, out: TextIO) -> int:
