@@ -17,7 +17,6 @@ a random player must not mirror its own moves.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 SEED_BITS = 32  # PYTHONHASHSEED and numpy's legacy seeding both take 0 .. 2**32 - 1
@@ -30,19 +29,29 @@ def draw_seed() -> int:
     return secrets.randbits(SEED_BITS)
 
 
-def _derive(*parts: int | str) -> int:
-    text = "/".join(str(part) for part in ("rl-arena", *parts))
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[: SEED_BITS // 8], "big")
+_MASK = 2**64 - 1
+_MATCH, _PLAYER = 1, 2  # keep the two derivations apart: match 1 is not side 1
+
+
+def _derive(kind: int, seed: int, index: int) -> int:
+    """32 well-mixed bits of (kind, seed, index): splitmix64's finaliser, a few integer
+    operations (a duel derives two seeds per match, and a hash function would cost more
+    than an in-process match)."""
+    x = ((kind << 60) | ((seed & 0xFFFFFFFF) << 24) | (index & 0xFFFFFF)) & _MASK
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return (x ^ (x >> 31)) >> 32
 
 
 def match_seed(duel_seed: int, number: int) -> int:
     """The seed of match ``number`` (1-based) of the duel seeded with ``duel_seed``."""
-    return _derive("match", duel_seed, number)
+    return _derive(_MATCH, duel_seed, number)
 
 
 def player_seed(seed: int, side: int) -> int:
     """What player ``side`` (1 or 2) is seeded with, from a duel's or a match's seed."""
-    return _derive("player", seed, side)
+    return _derive(_PLAYER, seed, side)
 
 
 def is_seed(value: object) -> bool:
