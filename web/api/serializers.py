@@ -15,7 +15,7 @@ from arena import results
 from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
 from tournament_manager.services import duel_length
 from web import services
-from web.access import hide_private_log_tails, public_test_duel, visible_logs
+from web.access import can_see_private, hide_private_log_tails, public_test_duel, visible_logs
 from web.logs import ERROR_DISPLAY_CHARS, clip
 
 # --- Games ---------------------------------------------------------------------------------
@@ -336,6 +336,9 @@ class MatchSummarySerializer(serializers.Serializer):
     player_2_score = serializers.FloatField()
     moves = serializers.IntegerField()
     error_msg = serializers.CharField(allow_null=True)
+    seed = serializers.IntegerField(
+        allow_null=True, help_text="the match's seed (null for duels played before seeds)"
+    )
 
 
 class DuelDetailSerializer(DuelSerializer):
@@ -346,9 +349,45 @@ class DuelDetailSerializer(DuelSerializer):
         source="log_2_text", allow_null=True, help_text="player 2's log, if you may read it"
     )
     matches = MatchSummarySerializer(many=True, help_text="empty until the duel ends")
+    seed = serializers.IntegerField(
+        source="record_seed",
+        allow_null=True,
+        help_text="the duel's seed, its players' PYTHONHASHSEED (see `arena rerun`); null "
+        "until the duel ends, and for duels played before seeds",
+    )
+    player_1_source = serializers.SerializerMethodField(
+        help_text="player 1's source zip, if you may download it (public, or yours)"
+    )
+    player_2_source = serializers.SerializerMethodField(
+        help_text="player 2's source zip, if you may download it (public, or yours)"
+    )
 
     class Meta(DuelSerializer.Meta):
-        fields = [*DuelSerializer.Meta.fields, "log_1", "log_2", "matches"]
+        fields = [
+            *DuelSerializer.Meta.fields,
+            "log_1",
+            "log_2",
+            "matches",
+            "seed",
+            "player_1_source",
+            "player_2_source",
+        ]
+
+    def get_player_1_source(self, duel: Duel) -> str | None:
+        return self._source(duel, duel.revision_1)
+
+    def get_player_2_source(self, duel: Duel) -> str | None:
+        return self._source(duel, duel.revision_2)
+
+    def _source(self, duel: Duel, revision: Revision) -> str | None:
+        request = self.context["request"]
+        if not revision.zip_file or not can_see_private(request.user, revision.competitor):
+            return None
+        path = reverse(
+            "api-revision-source",
+            args=[duel.environment.slug, revision.competitor.name, revision.version],
+        )
+        return request.build_absolute_uri(path)
 
 
 class MatchSerializer(serializers.Serializer):
@@ -371,6 +410,10 @@ class MatchSerializer(serializers.Serializer):
         required=False,
         help_text="each valid move's thinking time in seconds, in play order "
         "(absent from duels recorded before move times were kept)",
+    )
+    seed = serializers.IntegerField(
+        required=False,
+        help_text="the match's seed (absent from duels recorded before seeds were kept)",
     )
 
 

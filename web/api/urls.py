@@ -41,6 +41,11 @@ urlpatterns = [
         views.RevisionBlunders.as_view(),
         name="api-revision-blunders",
     ),
+    path(
+        f"{_competitor}revisions/<int:version>/source.zip",
+        views.RevisionSource.as_view(),
+        name="api-revision-source",
+    ),
     path(f"{_competitor}move/", views.MoveView.as_view(), name="api-move"),
     path("moves/<uuid:move_id>/", views.MoveStatusView.as_view(), name="api-move-status"),
     path("games/<slug:slug>/tournaments/", views.TournamentList.as_view(), name="api-tournaments"),
