@@ -438,7 +438,9 @@ class BlunderSerializer(serializers.Serializer):
     before = serializers.IntegerField(help_text="the mover's value before: 1 won, 0 drawn")
     after = serializers.IntegerField(help_text="after the move: 0 drawn, -1 lost")
     turned = serializers.CharField(help_text='"won into drawn", "drawn into lost"...')
-    best = serializers.CharField(help_text='what the position offered: "X wins in 3 (winning moves: b2)"')
+    best = serializers.CharField(
+        help_text='what the position offered: "X wins in 3 (winning moves: b2)"'
+    )
     best_actions = serializers.ListField(child=serializers.IntegerField())
     count = serializers.IntegerField()
     occurrences = BlunderOccurrenceSerializer(many=True)
