@@ -24,6 +24,10 @@ RECORD_KEYS = {
     "player_1_score",
     "player_2_score",
     "matches",
+    # The early-stop rule's fields (run_duel/stopping.py), added to the 2019 format.
+    "matches_played",
+    "stopped",
+    "stopped_because",
 }
 
 
