@@ -275,6 +275,13 @@ ARENA_SUBMISSIONS_PER_HOUR = env_int("ARENA_SUBMISSIONS_PER_HOUR", 20, minimum=1
 ARENA_VALIDATION_MATCHES = env_int("ARENA_VALIDATION_MATCHES", 4, minimum=2)
 # Tournament duels: 0 means each game's own duel length (info.yml).
 ARENA_DUEL_MATCHES = env_int("ARENA_DUEL_MATCHES", 0, minimum=0)
+# The sequential test of the games whose early stop is "sprt" (run_duel/stopping.py; each
+# game's mode is an organiser's choice in the admin, off by default): the chance of stopping
+# for one player when the other is better by the Elo bound, each way, and the fewest matches.
+ARENA_SPRT_ALPHA = env_float("ARENA_SPRT_ALPHA", 0.0005, minimum=1e-9)
+ARENA_SPRT_BETA = env_float("ARENA_SPRT_BETA", 0.0005, minimum=1e-9)
+ARENA_SPRT_ELO = env_float("ARENA_SPRT_ELO", 15.0, minimum=0.1)
+ARENA_SPRT_MIN_MATCHES = env_int("ARENA_SPRT_MIN_MATCHES", 20, minimum=0)
 # A RUNNING build, validation or duel whose worker sent no sign of life for this long is
 # taken back and queued again.
 ARENA_STUCK_AFTER = env_float("ARENA_STUCK_AFTER", 300.0, minimum=5)
