@@ -151,25 +151,32 @@ def _counts(pairs: Mapping[float, int] | Iterable[int]) -> list[int]:
 def _lagrange(frequencies: list[float], mean: float) -> float:
     """The multiplier that turns ``frequencies`` into the closest distribution with ``mean``.
 
-    It solves ``sum f(a) (a - mean) / (1 + l (a - mean)) = 0``, decreasing in ``l`` on the
-    interval where every ``1 + l (a - mean)`` stays positive, by bisection.
+    It solves ``g(l) = sum f(a) (a - mean) / (1 + l (a - mean)) = 0``; ``g`` decreases on the
+    interval where every ``1 + l (a - mean)`` stays positive. Newton's steps, kept inside a
+    shrinking bracket (a bisection step whenever Newton's would leave it): a duel calls this
+    after every pair, so it must take a handful of steps, not fifty.
     """
     shifted = [a - mean for a in PAIR_SCORES]
     low = -1.0 / max(shifted) * (1 - 1e-12)
     high = -1.0 / min(shifted) * (1 - 1e-12)
-
-    def gradient(multiplier: float) -> float:
-        return sum(f * x / (1 + multiplier * x) for f, x in zip(frequencies, shifted, strict=True))
-
-    for _ in range(200):
-        middle = (low + high) / 2
-        if gradient(middle) > 0:
-            low = middle
+    multiplier = 0.0
+    for _ in range(100):
+        value = slope = 0.0
+        for f, x in zip(frequencies, shifted, strict=True):
+            term = x / (1 + multiplier * x)
+            value += f * term
+            slope -= f * term * term
+        if value > 0:
+            low = multiplier
         else:
-            high = middle
-        if high - low < 1e-12:
-            break
-    return (low + high) / 2
+            high = multiplier
+        step = multiplier - value / slope if slope < 0 else (low + high) / 2
+        if not low < step < high:
+            step = (low + high) / 2
+        if abs(step - multiplier) < 1e-13 or high - low < 1e-13:
+            return step
+        multiplier = step
+    return multiplier
 
 
 class Stopper:
