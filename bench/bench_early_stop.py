@@ -5,7 +5,10 @@
 
 A round robin, per game, of the example players (random, dummy, minimax) and the 2019-style
 players of bench/players (greedy: win, else block, else random; noisy_greedy: the same with a
-quarter of its moves at random), in process (no sandbox). Every pair plays, in the same run:
+quarter of its moves at random), in process (no sandbox), and mirror duels (random, greedy and
+noisy_greedy each against a copy of itself: even pairs, where an early stop is the likeliest
+to differ from the full duel; they count for the results, not for the savings, since a
+round robin has none). Every pair plays, in the same run:
 
 - a full duel (the game's duel length: 1000, 500, 1000 matches), the baseline;
 - the same duel with early stopping, with the same seed, so that both play the same matches
@@ -48,6 +51,7 @@ PLAYERS = {
     "noisy_greedy": BENCH_PLAYERS / "noisy_greedy",
 }
 GAMES = ("tic-tac-toe", "connect-four", "quarto")
+MIRRORS = ("random", "greedy", "noisy_greedy")
 
 
 def _load(name: str, game: str, seed: int, label: str, budget: float):
@@ -135,8 +139,9 @@ def main() -> None:
     parser.add_argument("--mode", default=SPRT, choices=("decided", "sprt"))
     parser.add_argument("--games", default=",".join(GAMES))
     parser.add_argument("--matches", type=int, default=None, help="default: each game's")
-    parser.add_argument("--seeds", type=int, default=2, help="extra full duels per cheap pair")
-    parser.add_argument("--permutations", type=int, default=12, help="replays per full duel")
+    parser.add_argument("--seeds", type=int, default=1, help="extra full duels per cheap pair")
+    parser.add_argument("--permutations", type=int, default=20, help="replays per full duel")
+    parser.add_argument("--no-mirrors", dest="mirrors", action="store_false")
     parser.add_argument("--save", help="write the duels played to this JSON file")
     parser.add_argument("--load", help="replay the duels of a --save file instead of playing")
     parser.add_argument("--jobs", type=int, default=multiprocessing.cpu_count())
@@ -171,6 +176,12 @@ def main() -> None:
             if "minimax" not in (one, two):
                 for extra in range(args.seeds):
                     tasks.append((game, one, two, matches, 1000 * (extra + 1) + seed, None, budget))
+        # Mirror duels, a player against a copy of itself: even pairs, where a full duel's
+        # result is a coin toss and an early stop has the most chances to differ from it.
+        for seed, name in enumerate(MIRRORS if args.mirrors else (), 100):
+            for extra in range(args.seeds + 1):
+                tasks.append((game, name, name, matches, 1000 * extra + seed, None, budget))
+            tasks.append((game, name, name, matches, seed, stopping, budget))
     started = time.perf_counter()
     with multiprocessing.Pool(args.jobs) as pool:
         if args.load:
@@ -203,8 +214,11 @@ def main() -> None:
     direct_rows, replay_rows = [], []
     totals = {"full": 0, "early": 0, "pairs": 0, "differ": 0, "replays": 0, "rdiffer": 0}
     totals |= {"rfull": 0, "rplayed": 0}
-    for game in games:
-        mine = [d for d in duels if d["game"] == game]
+    sections = [(game, "round robin") for game in games]
+    sections += [(game, "mirror") for game in games] if args.mirrors else []
+    for game, kind in sections:
+        mirror = kind == "mirror"
+        mine = [d for d in duels if d["game"] == game and (d["pair"][0] == d["pair"][1]) == mirror]
         full = {(d["pair"], d["seed"]): d for d in mine if not d["early"]}
         early = {(d["pair"], d["seed"]): d for d in mine if d["early"]}
         full_matches = sum(full[key]["played"] for key in early)
@@ -213,7 +227,7 @@ def main() -> None:
         stops = [d["stopped"] for d in early.values()]
         direct_rows.append(
             [
-                game,
+                f"{game}, {kind}",
                 str(len(early)),
                 f"{full_matches:,}",
                 f"{early_matches:,}",
@@ -224,8 +238,9 @@ def main() -> None:
         )
         for key in differ:
             print(f"  {game} {key}: full {full[key]['result']}, early {early[key]['result']}")
-        totals["full"] += full_matches
-        totals["early"] += early_matches
+        if not mirror:  # the savings target is the round robin's
+            totals["full"] += full_matches
+            totals["early"] += early_matches
         totals["pairs"] += len(early)
         totals["differ"] += len(differ)
 
@@ -238,7 +253,7 @@ def main() -> None:
             replay_played += played_count
         replay_rows.append(
             [
-                game,
+                f"{game}, {kind}",
                 str(len(full)),
                 f"{count:,}",
                 f"{replay_played / replay_full:.1%}",
@@ -252,7 +267,7 @@ def main() -> None:
 
     direct_rows.append(
         [
-            "all",
+            "round robins (savings); all (results)",
             str(totals["pairs"]),
             f"{totals['full']:,}",
             f"{totals['early']:,}",
