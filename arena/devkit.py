@@ -34,6 +34,7 @@ from run_duel.sandboxes import (
     choose_sandbox,
     open_player,
 )
+from run_duel.stopping import MODES, OFF, Stopping
 
 DEV_IMAGE_REPOSITORY = "arena-dev-player"
 
@@ -74,6 +75,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--base-image", default=BuildSettings.base_image, help="player base image (Docker)"
+    )
+    parser.add_argument(
+        "--early-stop",
+        choices=MODES,
+        default=OFF,
+        help="stop the duel once its result can no longer change (decided) or once a "
+        "sequential test tells the better player (sprt), as a game whose organisers turned "
+        "it on does (default: off, every match)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     parser.add_argument(
@@ -146,7 +155,18 @@ def _run(args: argparse.Namespace, stack: contextlib.ExitStack) -> dict[str, Any
     ]
     players = [open_player(spec, stack) for spec in specs]
     progress = None if args.quiet or not sys.stderr.isatty() else ProgressBar(sys.stderr).update
-    return run_duel(args.environment, players[0], players[1], args.matches, progress=progress)
+    record = run_duel(
+        args.environment,
+        players[0],
+        players[1],
+        args.matches,
+        progress=progress,
+        # The arena's default SPRT parameters (core/settings.py's defaults are the same).
+        stopping=Stopping(args.early_stop),
+    )
+    if progress is not None and record.get("stopped"):
+        sys.stderr.write("\n")  # the bar stopped short of its end, which ends its line
+    return record
 
 
 def default_sandbox() -> str:
@@ -246,6 +266,8 @@ def summary(record: dict[str, Any]) -> str:
         f"{record['player_1_errors']}/{record['player_2_errors']}; score "
         f"{record['player_1_score']}/{record['player_2_score']}"
     )
+    if record.get("stopped_because"):
+        text += f"; {record['stopped_because']}"
     if record["error_msg"]:
         text += "\nfirst error: " + record["error_msg"]
     return text

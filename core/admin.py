@@ -60,7 +60,7 @@ def rerun_duels(queryset: QuerySet[Duel]) -> tuple[list[Duel], list[Duel]]:
                 skipped.append(duel)
                 continue
             duel.state = Duel.SCHEDULED
-            duel.result = duel.error_msg = ""
+            duel.result = duel.error_msg = duel.stopped = ""
             for counter in Duel.COUNTERS:
                 setattr(duel, counter, 0)
             duel.matches_done = duel.attempts = 0
@@ -189,7 +189,9 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Environment)
 class EnvironmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "rules_version", "num_matches", "move_timeout", "active")
+    list_display = (
+        "name", "slug", "rules_version", "num_matches", "early_stop", "move_timeout", "active"
+    )  # fmt: skip
     list_filter = ("active",)
     search_fields = ("slug", "name")
     # Loaded from the game's info.yml (load_games): a rules version edited here would lie.
@@ -335,6 +337,7 @@ class DuelAdmin(admin.ModelAdmin):
         "result",
         "matches_done",
         "num_matches",
+        "stopped",
         "attempts",
         "finished",
         "worker",
@@ -351,6 +354,8 @@ class DuelAdmin(admin.ModelAdmin):
         "revision_2",
         "rules_version",
         "num_matches",
+        "early_stop",
+        "stopped",
         "state",
         "started",
         "finished",

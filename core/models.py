@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from run_duel import outcomes
+from run_duel import outcomes, stopping
 
 
 class Environment(models.Model):
@@ -33,6 +33,18 @@ class Environment(models.Model):
     move_timeout = models.FloatField()
     state_dtype = models.CharField(max_length=20)
     active = models.BooleanField(default=True)
+    # An organiser's choice (run_duel/stopping.py); off keeps the 2019 rule: every match played.
+    EARLY_STOP_CHOICES = [
+        (stopping.OFF, "off: play every match"),
+        (stopping.DECIDED, "decided: stop when the result can no longer change"),
+        (stopping.SPRT, "sprt: also stop when a sequential test decides the better player"),
+    ]
+    early_stop = models.CharField(
+        max_length=10,
+        choices=EARLY_STOP_CHOICES,
+        default=stopping.OFF,
+        help_text="whether this game's tournament duels may stop before their last match",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -281,6 +293,12 @@ class Duel(models.Model):
     )
     rules_version = models.PositiveIntegerField()
     num_matches = models.PositiveIntegerField()
+    # The early-stop rule the duel is played under (its game's when scheduled), and why it
+    # stopped before num_matches (blank: it did not); matches_done is then the matches played.
+    early_stop = models.CharField(
+        max_length=10, choices=Environment.EARLY_STOP_CHOICES, default=stopping.OFF
+    )
+    stopped = models.CharField(max_length=10, blank=True)
     state = models.CharField(max_length=20, choices=STATES, default=SCHEDULED)
     created = models.DateTimeField(default=timezone.now)
     started = models.DateTimeField(null=True, blank=True)
@@ -346,6 +364,11 @@ class Duel(models.Model):
     def matches_won(self) -> tuple[int, int]:
         """Each player's matches won, its opponent's errors included (run_duel.outcomes)."""
         return outcomes.matches_won(self.tally)
+
+    @property
+    def stopped_because(self) -> str | None:
+        """ "stopped after 38 of 1000 matches: decided (...)", None for a full duel."""
+        return stopping.describe(self.matches_done, self.num_matches, self.stopped or None)
 
 
 class DuelAnalysis(models.Model):

@@ -287,6 +287,13 @@ ARENA_COACH_SECONDS_PER_DUEL = env_float(
     "ARENA_COACH_SECONDS_PER_DUEL", 60.0 if env_str("CELERY_BROKER_URL") else 5.0, minimum=0
 )
 ARENA_COACH_SECONDS_PER_POSITION = env_float("ARENA_COACH_SECONDS_PER_POSITION", 2.0, minimum=0)
+# The sequential test of the games whose early stop is "sprt" (run_duel/stopping.py; each
+# game's mode is an organiser's choice in the admin, off by default): the chance of stopping
+# for one player when the other is better by the Elo bound, each way, and the fewest matches.
+ARENA_SPRT_ALPHA = env_float("ARENA_SPRT_ALPHA", 0.0005, minimum=1e-9)
+ARENA_SPRT_BETA = env_float("ARENA_SPRT_BETA", 0.0005, minimum=1e-9)
+ARENA_SPRT_ELO = env_float("ARENA_SPRT_ELO", 15.0, minimum=0.1)
+ARENA_SPRT_MIN_MATCHES = env_int("ARENA_SPRT_MIN_MATCHES", 20, minimum=0)
 # A RUNNING build, validation or duel whose worker sent no sign of life for this long is
 # taken back and queued again.
 ARENA_STUCK_AFTER = env_float("ARENA_STUCK_AFTER", 300.0, minimum=5)

@@ -28,6 +28,7 @@ from duel_runner import coach, human_matches, live, moves  # noqa: F401 (their t
 from duel_runner.sandboxes import open_revision, remove_orphaned_containers
 from run_duel import run_duel
 from run_duel.duel import ERROR, duel_time_limit
+from run_duel.stopping import Stopping
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,19 @@ log = logging.getLogger(__name__)
 def _first_error(record: dict[str, Any]) -> str:
     return record["error_msg"] or next(
         (m["error_msg"] for m in record["matches"] if m["error_msg"]), "the duel failed"
+    )
+
+
+def stopping_rule(mode: str) -> Stopping:
+    """The early-stop rule a duel recorded as played under ``mode``, with the arena's SPRT
+    parameters (core/settings.py)."""
+    return Stopping(
+        mode,
+        alpha=settings.ARENA_SPRT_ALPHA,
+        beta=settings.ARENA_SPRT_BETA,
+        elo0=-settings.ARENA_SPRT_ELO,
+        elo1=settings.ARENA_SPRT_ELO,
+        min_matches=settings.ARENA_SPRT_MIN_MATCHES,
     )
 
 
@@ -177,6 +191,7 @@ def run_duel_task(duel_id: int) -> None:
                 progress=heartbeat(duel, interval, "matches_done"),
                 on_event=spectators,
                 keepalive=heartbeat(duel, interval),
+                stopping=stopping_rule(duel.early_stop),
             )
     except ClaimLost:
         log.warning("duel %s was taken over by another worker", duel_id)
@@ -200,6 +215,7 @@ def _record_outcome(duel: Duel, record: dict[str, Any], log_1: str, log_2: str) 
     duel.state = Duel.FAILED if record["result"] == ERROR else Duel.COMPLETED
     duel.finished = timezone.now()
     duel.matches_done = len(record["matches"])
+    duel.stopped = record.get("stopped") or ""
     duel.result = record["result"]
     duel.error_msg = record["error_msg"] or ""
     for key in Duel.COUNTERS:
@@ -210,7 +226,7 @@ def _record_outcome(duel: Duel, record: dict[str, Any], log_1: str, log_2: str) 
     duel.log_1.save(f"{stem}-1.log", ContentFile(log_1.encode()), save=False)
     duel.log_2.save(f"{stem}-2.log", ContentFile(log_2.encode()), save=False)
     fields = [
-        "state", "finished", "matches_done", "result", "error_msg", *Duel.COUNTERS,
+        "state", "finished", "matches_done", "stopped", "result", "error_msg", *Duel.COUNTERS,
         "record_file", "log_1", "log_2",
     ]  # fmt: skip
     # The rankings that hold the duel change in the same transaction (the pipeline's hooks).

@@ -16,7 +16,8 @@ small plain-JSON dicts, each with a ``kind``:
   ``state``, and ``tally``, the duel's counters so far);
 - ``move``: a valid move (``match``, ``player``, ``action``, the new ``state``, ``reward``);
 - ``match_end``: its ``result``, both scores, the first line of its ``error`` and the ``tally``;
-- ``duel_end``: the duel's ``result``, the first line of its ``error`` and the final ``tally``.
+- ``duel_end``: the duel's ``result``, the first line of its ``error``, the final ``tally`` and
+  ``stopped_because`` (None, or why it stopped early: :mod:`run_duel.stopping`).
 
 Error lines never carry the players' log tails, which are private. Without an observer the
 only cost is one ``is None`` test per move.
@@ -46,6 +47,7 @@ from run_duel.outcomes import (
 )
 from run_duel.players import PlayerHandle, RestartablePlayer
 from run_duel.seeds import draw_seed, match_seed, player_seed
+from run_duel.stopping import Stopper, Stopping, describe
 from run_duel.text import cap
 
 __all__ = ["ERROR", "duel_result", "duel_time_limit", "match_time_limit", "run_duel"]
@@ -101,6 +103,7 @@ def run_duel(
     on_event: Observer | None = None,
     keepalive: KeepAlive | None = None,
     seed: int | None = None,
+    stopping: Stopping | None = None,
 ) -> dict[str, Any]:
     """Play a duel and return its record, the JSON of the original arena.
 
@@ -111,7 +114,8 @@ def run_duel(
     Sandboxed handles (anything with ``launch``/``wait_ready``/``restart``) are started here,
     both at once; closing them stays with the caller, who created them. ``keepalive`` is
     called after every move (a worker's heartbeat: a slow match is still a live one); it
-    may raise :class:`DuelAborted`, which stops the duel and propagates.
+    may raise :class:`DuelAborted`, which stops the duel and propagates. ``stopping``: the
+    game's early-stop rule (:mod:`run_duel.stopping`); None or ``off`` plays every match.
     """
     info = environments.info(environment)
     game = environments.new_game(environment)
@@ -135,6 +139,8 @@ def run_duel(
     if keepalive is not None:
         match_events = _with_keepalive(on_event, keepalive)
     error_budget = [ERROR_TEXT_BUDGET]
+    stopper = Stopper(stopping, total)
+    stopped: str | None = None
 
     seed = draw_seed() if seed is None else seed
     for side, handle in enumerate(players, start=1):
@@ -199,6 +205,10 @@ def run_duel(
             break
         if progress is not None:
             progress(number, total, tally)
+        stopper.add(record["result"])
+        stopped = stopper.reason(tally) if stopper.active else None
+        if stopped is not None:
+            break
     if arena_error is not None:
         tally["other_errors"] += 1
 
@@ -215,6 +225,7 @@ def run_duel(
                 "result": result,
                 "error": _first_line(errors[0] if errors else None),
                 "tally": live_tally(tally),
+                "stopped_because": describe(len(matches), total, stopped),
             }
         )
     return {
@@ -233,6 +244,10 @@ def run_duel(
         "player_2_score": plain_number(tally["player_2_score"]),
         "matches": matches,
         "seed": seed,
+        # Added by the early-stop rule: num_matches stays the planned length.
+        "matches_played": len(matches),
+        "stopped": stopped,
+        "stopped_because": describe(len(matches), total, stopped),
     }
 
 

@@ -57,8 +57,9 @@ def schedule_tournament(
 ) -> Tournament | None:
     """A new edition when the eligible set changed (or ``replay``); None when nothing to do.
 
-    Duels between the same two revisions under the same rules version and duel length that
-    an earlier edition played (or is playing) are reused, unless ``replay``.
+    Duels between the same two revisions under the same rules version, duel length and
+    early-stop rule that an earlier edition played (or is playing) are reused, unless
+    ``replay``.
     """
     with transaction.atomic():
         # One scheduler at a time per game: the edition number and the reuse check depend on it.
@@ -90,6 +91,7 @@ def schedule_tournament(
                 revision_2=second,
                 rules_version=environment.rules_version,
                 num_matches=length,
+                early_stop=environment.early_stop,
                 heartbeat=timezone.now(),
             )
             for first, second in to_play
@@ -129,6 +131,8 @@ def _reusable_duels(
         revision_2_id__in=ids,
         rules_version=environment.rules_version,
         num_matches=length,
+        # A duel stopped early (or not) under another rule is not the duel this edition asks.
+        early_stop=environment.early_stop,
     ).exclude(state=Duel.FAILED)
     found: dict[frozenset[int], Duel] = {}
     # Prefer a finished duel over one still running, then the newest.

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0006_competitor_active"),
+        ("core", "0007_early_stop"),
     ]
 
     operations = [

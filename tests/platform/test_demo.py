@@ -44,6 +44,8 @@ def test_the_demo_ends_with_leaderboards(tmp_path, docker_client):
     for game in ("Tic-tac-toe", "Connect four", "Quarto"):
         assert f"{game} leaderboard (edition 1, completed)" in out
     assert (tmp_path / "arena.sqlite3").exists()
+    # The demo turns early stopping on and says what it saved.
+    assert "Early stop (sprt): " in out and "planned matches played" in out
     # The leaderboards read as on the site: its columns, W-D-L, its formats (arena.results).
     assert out.count(results.RANKED_BY) == 3
     assert [line.split() for line in out.splitlines()].count(list(results.LEADERBOARD_HEADER)) == 3

@@ -40,6 +40,19 @@ def test_it_prints_the_duel_json(tmp_path):
     assert "player 1 won" in result.stderr
 
 
+def test_it_stops_early_when_asked():
+    minimax = str(EXAMPLE_PLAYERS / "minimax")
+    args = ("-e", "tic-tac-toe", "-1", minimax, "-2", DUMMY, "-n", "40", "--sandbox", "process")
+    result = run_cli(*args, "--early-stop", "decided")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    # Perfect play beats the first-free-cell player every match: 21 of 40 settle the duel.
+    assert record["num_matches"] == 40 and record["matches_played"] == len(record["matches"]) == 21
+    assert record["stopped"] == "decided"
+    assert "stopped after 21 of 40 matches: decided" in result.stderr
+    assert run_cli(*args, "--early-stop", "never").returncode == 2
+
+
 def test_it_writes_the_json_to_a_file_and_reads_zips(tmp_path):
     archive = tmp_path / "random.zip"
     with zipfile.ZipFile(archive, "w") as z:

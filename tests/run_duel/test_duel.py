@@ -25,6 +25,10 @@ RECORD_KEYS = {
     "player_2_score",
     "matches",
     "seed",  # added (run_duel.seeds): the duel's seed, for arena rerun
+    # The early-stop rule's fields (run_duel/stopping.py), added to the 2019 format.
+    "matches_played",
+    "stopped",
+    "stopped_because",
 }
 
 

@@ -295,6 +295,18 @@ class DuelSerializer(serializers.ModelSerializer):
     player_2_matches_won = serializers.SerializerMethodField(
         help_text=f"player 2's W on the duel page: {results.MEANINGS['matches_won']}"
     )
+    early_stop = serializers.CharField(
+        read_only=True,
+        help_text="the early-stop rule the duel is played under: off (every match), decided "
+        "(stops once the result can no longer change) or sprt (also stops once a sequential "
+        "test tells the better player)",
+    )
+    stopped = serializers.SerializerMethodField(
+        help_text="why the duel ended before num_matches: decided, sprt, or null (it did not)"
+    )
+    stopped_because = serializers.SerializerMethodField(
+        help_text="the same in words: 'stopped after 38 of 1000 matches: decided (...)', or null"
+    )
 
     class Meta:
         model = Duel
@@ -315,7 +327,16 @@ class DuelSerializer(serializers.ModelSerializer):
             *Duel.COUNTERS,
             "player_1_matches_won",
             "player_2_matches_won",
+            "early_stop",
+            "stopped",
+            "stopped_because",
         ]
+
+    def get_stopped(self, duel: Duel) -> str | None:
+        return duel.stopped or None
+
+    def get_stopped_because(self, duel: Duel) -> str | None:
+        return duel.stopped_because
 
     def get_player_1_matches_won(self, duel: Duel) -> int:
         return duel.matches_won[0]

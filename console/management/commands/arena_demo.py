@@ -28,6 +28,7 @@ from core.models import Competitor, Environment, Revision, User
 from core.sandbox import sandbox_kind
 from duel_runner.sandboxes import remove_orphaned_containers, remove_own_containers
 from duel_runner.tasks import run_duel_task
+from run_duel.stopping import SPRT
 from tournament_manager import services
 from web.services import submit_revision
 
@@ -81,9 +82,18 @@ class Command(BaseCommand):
         self.use_mail_folder()
         call_command("migrate", verbosity=0, interactive=False)
         load_games()
+        # Early stopping is off on a new arena (the 2019 rules); the demo turns it on to show
+        # what it saves: duels end once decided, or once the SPRT tells the better player.
+        Environment.objects.filter(active=True).update(early_stop=SPRT)
         self.submit_examples()
+        self.planned = self.played = 0
         for environment in Environment.objects.filter(active=True):
             self.run_tournament(environment)
+        if self.planned:
+            self.stdout.write(
+                f"\nEarly stop ({SPRT}): {self.played} of {self.planned} planned matches played, "
+                f"{self.planned - self.played} saved ({100 * self.played // self.planned}%)"
+            )
         self.addr = options["addr"]  # the scoring page's address in the leaderboards
         for environment in Environment.objects.filter(active=True):
             self.print_leaderboard(environment)
@@ -214,14 +224,19 @@ class Command(BaseCommand):
             # on the duel's page (arena.results).
             won_1, won_2 = duel.matches_won
             wdl = results.format_wdl(won_1, duel.draws, won_2)
+            stopped = f"; {duel.stopped_because}" if duel.stopped else ""
             self.stdout.write(
                 f"  [{bar}] {done}/{total}  {duel.revision_1.competitor.name} vs "
                 f"{duel.revision_2.competitor.name}: {duel.result or duel.state.lower()} "
-                f"(matches W-D-L {wdl})"
+                f"(matches W-D-L {wdl}){stopped}"
             )
             sys.stdout.flush()
+            if not link.reused:
+                self.planned += duel.num_matches
+                self.played += duel.matches_done
 
     addr = "127.0.0.1:8000"
+    planned = played = 0  # matches of the duels this run played, planned and played
 
     def print_leaderboard(self, environment: Environment) -> None:
         tournament = environment.tournaments.first()

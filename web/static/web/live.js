@@ -215,6 +215,7 @@
         : "Player " + (event.result === "PLAYER_1_WIN" ? 1 : 2) + " (" +
           name(event.result === "PLAYER_1_WIN" ? 1 : 2) + ") won, " + matchesWon(t, 1) +
           " : " + matchesWon(t, 2) + " matches.";
+    if (event.stopped_because) text += " The duel " + event.stopped_because + ".";
     finish(text);
   });
   source.addEventListener("end", function (message) {
