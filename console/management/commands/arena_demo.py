@@ -248,6 +248,8 @@ class Command(BaseCommand):
                 p.losses,
                 p.total_score,
                 p.rating,
+                p.next_confidence,
+                p.next_separated,
             )
             for p in participants
         ]
