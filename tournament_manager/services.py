@@ -11,6 +11,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core import pipeline
@@ -133,9 +134,14 @@ def _reusable_duels(
         rules_version=environment.rules_version,
         num_matches=length,
     ).exclude(state=Duel.FAILED)
+    # An edition's extra duels are its own (docs/rules.md): a later edition reuses the pair's
+    # round-robin duel, so the same two revisions keep the same result from one to the next.
+    duels = duels.annotate(
+        extra=Exists(TournamentDuel.objects.filter(duel=OuterRef("pk"), extra=True))
+    )
     found: dict[frozenset[int], Duel] = {}
-    # Prefer a finished duel over one still running, then the newest.
-    for duel in duels.order_by("-finished", "-pk"):
+    # Prefer a round-robin duel, then a finished duel over one still running, then the newest.
+    for duel in duels.order_by("extra", "-finished", "-pk"):
         found.setdefault(frozenset((duel.revision_1_id, duel.revision_2_id)), duel)
     return found
 

@@ -172,3 +172,19 @@ def test_extra_duels_are_sent_to_be_played_on_commit(django_capture_on_commit_ca
     # One task sent, the extra duel's run (the edition goes on: no notification yet).
     assert len(callbacks) == 1
     assert _extras(tournament)[0].state == Duel.SCHEDULED
+
+
+def test_a_later_edition_reuses_the_round_robin_duel_not_the_extras():
+    a, b = factories.valid_revision(), factories.valid_revision()
+    first, duels = _edition(a, b)
+    round_robin = duels[frozenset((a.pk, b.pk))]
+    _finish(round_robin, a, 4, 2)
+    [extra] = _extras(first)
+    _finish(extra, a, 6, 0)  # newer, finished, between the same two: still not reused
+    factories.valid_revision()
+    second = schedule_tournament(Environment.objects.get(slug="tic-tac-toe"), send=False)
+    reused = second.tournamentduel_set.get(reused=True)
+    assert reused.duel_id == round_robin.pk and not reused.extra
+    # The new edition's own confidence counts its own duels: the old extra is not among them.
+    row = second.participants.get(revision=a)
+    assert (row.next_wins, row.next_draws, row.next_losses) == (4, 0, 2)
