@@ -76,16 +76,22 @@ def likelihood_of_superiority(wins: int, losses: int) -> float:
 def head_to_head(duels: Iterable[DuelMatches]) -> dict[tuple[Hashable, Hashable], HeadToHead]:
     """Every pair's matches over ``duels``: ``table[a, b]`` is ``a``'s against ``b`` (both
     orders are keys)."""
-    found: dict[tuple[Hashable, Hashable], HeadToHead] = {}
+    # Plain lists while counting: an edition re-ranks after each of its duels.
+    counts: dict[tuple[Hashable, Hashable], list[int]] = {}
     for duel in duels:
         if duel.failed or duel.result == ERROR:
             continue  # the arena's failure counts for nobody (docs/rules.md, "One duel")
         won_1, won_2 = matches_won(duel.tally)
-        one = HeadToHead(int(won_1), int(duel.tally["draws"]), int(won_2))
-        forward, backward = (duel.player_1, duel.player_2), (duel.player_2, duel.player_1)
-        found[forward] = found.get(forward, HeadToHead()) + one
-        found[backward] = found.get(backward, HeadToHead()) + one.flipped()
-    return found
+        draws = int(duel.tally["draws"])
+        forward = counts.setdefault((duel.player_1, duel.player_2), [0, 0, 0])
+        backward = counts.setdefault((duel.player_2, duel.player_1), [0, 0, 0])
+        forward[0] += int(won_1)
+        forward[1] += draws
+        forward[2] += int(won_2)
+        backward[0] += int(won_2)
+        backward[1] += draws
+        backward[2] += int(won_1)
+    return {pair: HeadToHead(*numbers) for pair, numbers in counts.items()}
 
 
 @dataclass(frozen=True)
