@@ -220,6 +220,18 @@ class Command(BaseCommand):
                 f"(matches W-D-L {wdl})"
             )
             sys.stdout.flush()
+        # Tied neighbours' extra duels were sent as the round robin ended, and ran at once
+        # (the embedded mode has no broker): say what they were.
+        for link in tournament.tournamentduel_set.filter(extra=True).select_related(
+            "duel__revision_1__competitor", "duel__revision_2__competitor"
+        ):
+            duel = link.duel
+            won_1, won_2 = duel.matches_won
+            self.stdout.write(
+                f"  extra duel between tied neighbours: {duel.revision_1.competitor.name} vs "
+                f"{duel.revision_2.competitor.name}: {duel.result or duel.state.lower()} "
+                f"(matches W-D-L {results.format_wdl(won_1, duel.draws, won_2)})"
+            )
 
     addr = "127.0.0.1:8000"
 
