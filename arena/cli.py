@@ -1,6 +1,7 @@
 """``arena submit``: send a player to an arena server, follow it, then show the new
 revision's rank once an edition ranks it; ``arena duel``: a local duel (the dev kit,
-``python -m run_duel``).
+``python -m run_duel``); ``arena rerun``: a duel of the server played again here, move for
+move (:mod:`arena.rerun`).
 
 Every failure is one line on standard error. Exit status of ``submit``: 0 when the revision
 passed its validation (or was uploaded, with ``--no-wait``), 1 when its build or validation
@@ -87,6 +88,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         add_help=False,
         help="a duel on this machine, as the arena runs it (same options as python -m run_duel)",
     )
+    commands.add_parser(
+        "rerun",
+        add_help=False,
+        help="play a duel of the server again here, with its seeds, and say whether every move "
+        "matched (arena rerun --help)",
+    )
     return parser.parse_args(argv)
 
 
@@ -98,6 +105,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         from arena.devkit import main as duel
 
         return duel(argv[1:])
+    if argv[:1] == ["rerun"]:
+        from arena.rerun import main as rerun
+
+        return rerun(argv[1:], out)
     args = parse_args(argv)
     out = out or sys.stdout
     try:

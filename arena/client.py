@@ -43,6 +43,10 @@ class ArenaClient:
     def get(self, path: str) -> Any:
         return self._send("GET", path)
 
+    def get_bytes(self, path: str) -> bytes:
+        """A download (a source zip): the body as it is, not JSON."""
+        return self._send("GET", path, raw=True)
+
     def post_json(self, path: str, data: dict[str, Any]) -> Any:
         return self._send("POST", path, json.dumps(data).encode(), "application/json")
 
@@ -56,14 +60,24 @@ class ArenaClient:
         return self._send("POST", path, body, f"multipart/form-data; boundary={boundary}")
 
     def _send(
-        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        *,
+        raw: bool = False,
     ) -> Any:
-        headers = {"Accept": "application/json", "Authorization": f"Bearer {self.token}"}
+        headers = {"Accept": "application/json"}
+        if self.token:  # without one, the API answers what anyone may read
+            headers["Authorization"] = f"Bearer {self.token}"
         if content_type:
             headers["Content-Type"] = content_type
         req = request.Request(self.url(path), data=body, headers=headers, method=method)
         try:
             with request.urlopen(req, timeout=self.timeout) as response:
+                if raw:
+                    return response.read()
                 return self._decode(response.status, response.read())
         except error.HTTPError as exc:
             data = self._decode(exc.code, exc.read(), failed=True)

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import environments
 from builder.image import BuildError, BuildSettings, build_player_image, context_digest
 from builder.submission import SubmissionError, check_upload, unpack_submission
+from run_duel import coach
 from run_duel.docker_sandbox import docker_client, image_exists
 from run_duel.duel import ERROR, run_duel
 from run_duel.errors import ArenaError
@@ -75,6 +76,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--base-image", default=BuildSettings.base_image, help="player base image (Docker)"
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--coach",
+        action="store_true",
+        help="after the duel, print the moves a solver proves were blunders (run_duel.coach)",
+    )
+    parser.add_argument(
+        "--coach-seconds",
+        type=float,
+        default=60.0,
+        help="seconds the coach may spend proving positions (default: 60)",
+    )
     return parser.parse_args(argv)
 
 
@@ -107,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(text + "\n")
     print(summary(record), file=sys.stderr)
+    if args.coach:
+        # On standard error like the summary: standard output stays the duel JSON alone.
+        analysis = coach.analyse(args.environment, record, max(0.0, args.coach_seconds))
+        print(coach.report_text(analysis), file=sys.stderr)
     return 3 if record["result"] == ERROR else 0
 
 

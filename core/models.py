@@ -360,6 +360,38 @@ class Duel(models.Model):
         return outcomes.matches_won(self.tally)
 
 
+class DuelAnalysis(models.Model):
+    """The coach's analysis of a completed duel (``run_duel.coach``), computed once by
+    ``duel_runner.coach.analyse_duel`` after the duel ends and kept: its blunders and figures
+    (``report``, small, read by the revision's blunder report) and every proven position's
+    verdict (``positions``, read by the replay only)."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+    STATES = [(PENDING, "pending"), (RUNNING, "running"), (DONE, "done"), (FAILED, "failed")]
+
+    duel = models.OneToOneField(Duel, on_delete=models.CASCADE, related_name="analysis")
+    state = models.CharField(max_length=20, choices=STATES, default=PENDING)
+    format = models.PositiveIntegerField(default=0, help_text="run_duel.coach.FORMAT")
+    attempts = models.PositiveIntegerField(default=0)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    report = models.JSONField(null=True, blank=True, help_text="blunders and figures")
+    positions = models.JSONField(null=True, blank=True, help_text="verdict by position")
+    # Blunders (occurrences) of each player, for lists that must not read the report.
+    blunders_1 = models.PositiveIntegerField(default=0)
+    blunders_2 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "duel analyses"
+
+    def __str__(self) -> str:
+        return f"analysis of duel {self.duel_id} ({self.state})"
+
+
 class TournamentDuel(models.Model):
     tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE)
     duel = models.ForeignKey(Duel, on_delete=models.PROTECT)

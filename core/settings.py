@@ -223,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "duel_runner.tasks.clean_up_after_dead_workers",
         "schedule": _SWEEP_INTERVAL,
     },
+    # Blunder analyses whose task was lost or whose worker died (duel_runner/coach.py).
+    "resend-unfinished-analyses": {
+        "task": "duel_runner.coach.resend_unfinished_analyses",
+        "schedule": _SWEEP_INTERVAL,
+    },
     # Superseded revisions' images go (builder/player_images.py).
     "prune-player-images": {
         "task": "builder.player_images.prune_player_images",
@@ -280,6 +285,13 @@ ARENA_DUEL_MATCHES = env_int("ARENA_DUEL_MATCHES", 0, minimum=0)
 # and how many extra duels an edition may spend on tied neighbours (0: none).
 ARENA_CONFIDENCE_THRESHOLD = env_float("ARENA_CONFIDENCE_THRESHOLD", 0.95, minimum=0.51, below=1.0)
 ARENA_EXTRA_DUELS_PER_EDITION = env_int("ARENA_EXTRA_DUELS_PER_EDITION", 6, minimum=0)
+# The coach (duel_runner/coach.py): seconds of solving per completed duel, and at most per
+# position (a position beyond it stays "unknown"); 0 turns the analysis off. Without a broker
+# (the embedded demo) the analysis runs inline after each duel: 5 s by default there.
+ARENA_COACH_SECONDS_PER_DUEL = env_float(
+    "ARENA_COACH_SECONDS_PER_DUEL", 60.0 if env_str("CELERY_BROKER_URL") else 5.0, minimum=0
+)
+ARENA_COACH_SECONDS_PER_POSITION = env_float("ARENA_COACH_SECONDS_PER_POSITION", 2.0, minimum=0)
 # A RUNNING build, validation or duel whose worker sent no sign of life for this long is
 # taken back and queued again.
 ARENA_STUCK_AFTER = env_float("ARENA_STUCK_AFTER", 300.0, minimum=5)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from core import pipeline
 from core.models import Duel, Revision
 from core.work import ClaimLost, TimeBoundTask, claim, finish, gave_up, heartbeat
-from duel_runner import human_matches, live, moves  # noqa: F401 (their tasks, for Celery)
+from duel_runner import coach, human_matches, live, moves  # noqa: F401 (their tasks, for Celery)
 from duel_runner.sandboxes import open_revision, remove_orphaned_containers
 from run_duel import run_duel
 from run_duel.duel import ERROR, duel_time_limit

@@ -151,6 +151,7 @@ class DockerPlayer(SandboxedPlayer):
                     "OMP_NUM_THREADS": str(max(1, int(limits.cpus))),
                     "OPENBLAS_NUM_THREADS": str(max(1, int(limits.cpus))),
                     "MKL_NUM_THREADS": str(max(1, int(limits.cpus))),
+                    **self.seed_environment(),
                 },
                 network_mode="none",
                 read_only=True,

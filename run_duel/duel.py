@@ -45,6 +45,7 @@ from run_duel.outcomes import (
     points,
 )
 from run_duel.players import PlayerHandle, RestartablePlayer
+from run_duel.seeds import draw_seed, match_seed, player_seed
 from run_duel.text import cap
 
 __all__ = ["ERROR", "duel_result", "duel_time_limit", "match_time_limit", "run_duel"]
@@ -99,8 +100,13 @@ def run_duel(
     max_restarts: int = DEFAULT_MAX_RESTARTS,
     on_event: Observer | None = None,
     keepalive: KeepAlive | None = None,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """Play a duel and return its record, the JSON of the original arena.
+
+    ``seed`` (None: a fresh one) seeds every player process and every match
+    (:mod:`run_duel.seeds`); the record keeps it (``seed``, and each match's ``seed``), so the
+    duel can be played again move for move.
 
     Sandboxed handles (anything with ``launch``/``wait_ready``/``restart``) are started here,
     both at once; closing them stays with the caller, who created them. ``keepalive`` is
@@ -130,11 +136,16 @@ def run_duel(
         match_events = _with_keepalive(on_event, keepalive)
     error_budget = [ERROR_TEXT_BUDGET]
 
+    seed = draw_seed() if seed is None else seed
+    for side, handle in enumerate(players, start=1):
+        if hasattr(handle, "set_seeds"):  # a sandbox: seeded as its processes start
+            handle.set_seeds(seed, player_seed(seed, side))
     arena_error = _start(players, gone)
     startup_failures = [message for message in gone if message]
     for index in range(total if arena_error is None else 0):
         number = index + 1
         player_1_starts = index % 2 == 0
+        seed_of_match = match_seed(seed, number)
         if on_event is not None:
             game.reset()
             on_event(
@@ -157,7 +168,9 @@ def run_duel(
                 player_1_starts=player_1_starts,
                 match_number=number,
                 on_event=match_events,
+                seed=seed_of_match,
             )
+        record["seed"] = seed_of_match
         _spend_error_budget(record, error_budget)
         matches.append(record)
         tally[COUNTER[record["result"]]] += 1
@@ -219,6 +232,7 @@ def run_duel(
         "player_1_score": plain_number(tally["player_1_score"]),
         "player_2_score": plain_number(tally["player_2_score"]),
         "matches": matches,
+        "seed": seed,
     }
 
 

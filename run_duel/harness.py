@@ -5,7 +5,7 @@ numpy alone and must keep working with the Python of any player image.
 
 Protocol: one JSON object per line. The arena sends requests::
 
-    {"method": "start", "state": [...], "valid_actions": [...]}
+    {"method": "start", "state": [...], "valid_actions": [...], "seed": 123}
     {"method": "step",  "state": [...], "valid_actions": [...], "prev_reward": 0.0}
     {"method": "end",   "state": [...], "prev_reward": 1.0}
 
@@ -18,6 +18,11 @@ and the harness answers each with exactly one line:
 
 Before the first request it imports ``player.py``, constructs ``Player(False)`` and sends
 ``{"ready": true, "protocol": 1}`` (or ``{"error": ...}`` and exits).
+
+Seeds (:mod:`run_duel.seeds`): with ``ARENA_SEED`` in its environment, the harness seeds
+Python's ``random`` and numpy's global generator with it before importing ``player.py``; a
+``start`` request's optional ``seed`` seeds them again just before that match's first
+``start``. A request without one changes nothing (an older arena works with this harness).
 
 Everything the player prints, from Python or from C, goes to the log stream and never into
 the protocol: the protocol uses private duplicates of the original descriptors and file
@@ -92,6 +97,15 @@ def to_action(value: Any, np: Any) -> int | None:
     return None
 
 
+def seed_randomness(seed: int, np: Any) -> None:
+    """Seed the generators a player most often draws from: Python's ``random`` and numpy's
+    global one. ``PYTHONHASHSEED`` is the sandbox's to set: it only acts at a process's start."""
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed)
+
+
 def _shorten(text: str, limit: int) -> str:
     """The start and the end of ``text``, at most about ``limit`` characters in all."""
     if len(text) <= limit:
@@ -117,6 +131,9 @@ def serve(reader: BinaryIO, writer: BinaryIO, state_dtype: str) -> None:
     try:
         import numpy as np
 
+        seed = os.environ.get("ARENA_SEED", "")
+        if seed.isdigit():
+            seed_randomness(int(seed), np)
         module = importlib.import_module("player")
         player_class = getattr(module, "Player", None)
         if player_class is None:
@@ -142,6 +159,8 @@ def serve(reader: BinaryIO, writer: BinaryIO, state_dtype: str) -> None:
             else:
                 valid_actions = np.array(request["valid_actions"], dtype=np.int64)
                 if method == "start":
+                    if request.get("seed") is not None:
+                        seed_randomness(request["seed"], np)
                     value = player.start(state, valid_actions)
                 else:
                     value = player.step(state, valid_actions, request["prev_reward"])

@@ -14,6 +14,7 @@ from environments import Game, InvalidActionError
 from run_duel.errors import ArenaError, DuelAborted, PlayerFailure
 from run_duel.outcomes import OTHER_ERROR, PLAYER_1_ERROR, PLAYER_2_ERROR, match_result
 from run_duel.players import PlayerHandle
+from run_duel.seeds import player_seed
 from run_duel.text import cap
 
 # Receives the small dicts of a live duel (see run_duel.duel for their kinds); called on the
@@ -46,6 +47,7 @@ def play_match(
     match_number: int = 1,
     on_event: Observer | None = None,
     failure_message: FailureMessage | None = None,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """Play one match and return its record (``result``, ``error_msg``, scores, ``states``...).
 
@@ -56,11 +58,18 @@ def play_match(
     ``player`` (1 or 2), ``action``, ``state`` (the new state, plain JSON) and ``reward``.
     ``failure_message`` words a player's failure in the record's ``error_msg`` instead of
     :func:`error_message` (a human match tells the human what the agent did, not its log).
+    ``seed``, the match's seed (:mod:`run_duel.seeds`), seeds each handle that can be seeded
+    (has ``reseed``) for this match, player 1 and player 2 each with its own.
 
     Never raises for what a player does: a player's failure is recorded as that player's
     error, anything else (:class:`ArenaError` or a bug of ours) as ``OTHER_ERROR``; the scores
     reached so far are kept.
     """
+    if seed is not None:
+        for side, player in ((1, player_1), (2, player_2)):
+            reseed = getattr(player, "reseed", None)
+            if reseed is not None:
+                reseed(player_seed(seed, side))
     handles = (player_1, player_2) if player_1_starts else (player_2, player_1)
     first_is_player_1 = player_1_starts
     latest = [0.0, 0.0]  # reward of each one's latest move, index 0 = first mover

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from run_duel.errors import PlayerFailure
-from run_duel.harness import to_action
+from run_duel.harness import seed_randomness, to_action
 
 
 class PlayerHandle(Protocol):
@@ -52,6 +52,11 @@ class InProcessPlayer:
         self.label = label
         self._dtype = np.dtype(state_dtype)
 
+    def reseed(self, seed: int) -> None:
+        """Seed ``random`` and numpy's global generator for the next match, as the harness
+        does just before ``start`` (this process's PYTHONHASHSEED is whatever it started with)."""
+        seed_randomness(seed, np)
+
     def start(self, state: list, valid_actions: Sequence[int]) -> int:
         return self._act("start", state, valid_actions)
 
@@ -83,13 +88,20 @@ def _raised(exc: Exception) -> PlayerFailure:
 
 
 def load_player(
-    folder: str | Path, *, state_dtype: str = "float64", label: str = "player"
+    folder: str | Path,
+    *,
+    state_dtype: str = "float64",
+    label: str = "player",
+    seed: int | None = None,
 ) -> InProcessPlayer:
     """Import ``folder/player.py`` under a private module name and wrap ``Player(False)``.
 
     For tests and training only: the player runs in this process, unsandboxed, and its
-    working directory is not changed.
+    working directory is not changed. ``seed``: seed ``random`` and numpy's global generator
+    before the import, as the harness does with ``ARENA_SEED``.
     """
+    if seed is not None:
+        seed_randomness(seed, np)
     path = Path(folder) / "player.py"
     name = f"_arena_player_{abs(hash(path.resolve()))}"
     spec = importlib.util.spec_from_file_location(name, path)

@@ -54,6 +54,7 @@ class ProcessPlayer(SandboxedPlayer):
             "PYTHONDONTWRITEBYTECODE": "1",
             "LANG": "C.UTF-8",
             **_SINGLE_THREADED,
+            **self.seed_environment(),
         }
         memory = self.limits.memory_bytes
         self._process = subprocess.Popen(

@@ -27,6 +27,7 @@ from run_duel.channel import (
     LineTooLong,
 )
 from run_duel.errors import PlayerFailure, StartupFailure
+from run_duel.seeds import SEED_VARIABLE
 from run_duel.text import player_text
 
 HARNESS = Path(__file__).with_name("harness.py")
@@ -79,6 +80,29 @@ class SandboxedPlayer:
         self.log = CappedLog()
         self.dead = False  # the process is gone or unusable: restart before the next call
         self._channel: Channel | None = None
+        # run_duel.seeds: PYTHONHASHSEED and the seed before player.py is imported, given to
+        # every process of this player (restarts too); the next start()'s seed.
+        self.hash_seed: int | None = None
+        self.init_seed: int | None = None
+        self._match_seed: int | None = None
+
+    # -- seeds ----------------------------------------------------------------------------------
+    def set_seeds(self, hash_seed: int, init_seed: int) -> None:
+        """Seed the processes started from now on (call before ``launch``)."""
+        self.hash_seed, self.init_seed = hash_seed, init_seed
+
+    def reseed(self, seed: int) -> None:
+        """The seed the harness seeds the player with just before the next ``start``."""
+        self._match_seed = seed
+
+    def seed_environment(self) -> dict[str, str]:
+        """The process's environment variables that carry the seeds (none when unseeded)."""
+        variables = {}
+        if self.hash_seed is not None:
+            variables["PYTHONHASHSEED"] = str(self.hash_seed)
+        if self.init_seed is not None:
+            variables[SEED_VARIABLE] = str(self.init_seed)
+        return variables
 
     # -- lifecycle, for subclasses ----------------------------------------------------------
     def launch(self) -> None:
@@ -143,7 +167,13 @@ class SandboxedPlayer:
 
     # -- the player interface -----------------------------------------------------------------
     def start(self, state: list, valid_actions: Sequence[int]) -> int:
-        request = {"method": "start", "state": state, "valid_actions": valid_actions}
+        request: dict[str, Any] = {
+            "method": "start",
+            "state": state,
+            "valid_actions": valid_actions,
+        }
+        if self._match_seed is not None:
+            request["seed"], self._match_seed = self._match_seed, None
         return self._action(self._call("start", request))
 
     def step(self, state: list, valid_actions: Sequence[int], prev_reward: float) -> int:

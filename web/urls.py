@@ -4,12 +4,13 @@ from django.views.generic import RedirectView
 
 from web.api import pages as api_pages
 from web.play import urls as play_urls
-from web.views import accounts, competitors, duels, games, live, scoring
+from web.views import accounts, coach, competitors, duels, games, live, scoring
 
 urlpatterns = (
     games.urlpatterns
     + accounts.urlpatterns
     + competitors.urlpatterns
+    + coach.urlpatterns
     + duels.urlpatterns
     + live.urlpatterns
     + scoring.urlpatterns

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0006_competitor_active"),
+        ("core", "0008_duelanalysis"),
     ]
 
     operations = [

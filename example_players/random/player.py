@@ -3,6 +3,10 @@
 The simplest baseline of RL Arena. It uses only the standard library, so it runs in any player
 image, and it works for tic-tac-toe, connect-four and quarto alike because it never looks at the
 state.
+
+It draws from Python's global ``random``, which the arena seeds for every match (docs/rules.md,
+"Seeds"): its duels can be played again move for move with ``arena rerun``. A generator of its
+own (``random.Random()``, seeded from the operating system) would play differently each time.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import numpy as np
 class Player:
     def __init__(self, train_mode: bool) -> None:
         self.train_mode = train_mode
-        self.rng = random.Random()
 
     def start(self, state: np.ndarray, valid_actions: np.ndarray) -> int:
         return self._choose(valid_actions)
@@ -27,4 +30,4 @@ class Player:
         pass
 
     def _choose(self, valid_actions: np.ndarray) -> int:
-        return int(valid_actions[self.rng.randrange(len(valid_actions))])
+        return int(valid_actions[random.randrange(len(valid_actions))])

@@ -161,3 +161,34 @@ def test_it_runs_folders_in_docker_and_cleans_up_on_ctrl_c(docker_client, no_lef
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr
+
+
+def test_coach_prints_the_blunders_after_the_duel():
+    from run_duel import coach
+
+    result = run_cli(
+        "-e", "tic-tac-toe", "-1", RANDOM, "-2", RANDOM, "-n", "20", "--sandbox", "process",
+        "--coach",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)  # standard output stays the duel JSON alone
+    analysis = coach.analyse("tic-tac-toe", record, 60)
+    assert analysis["blunders"], "two random players blunder in 20 matches of tic-tac-toe"
+    stats = analysis["stats"]
+    assert (
+        f"{stats['proven']} of {stats['positions']} positions proven (0 unknown)" in result.stderr
+    )
+    for blunder in analysis["blunders"]:
+        assert f"player {blunder['mover']}, {blunder['move']}: {blunder['turned']}" in (
+            result.stderr
+        )
+
+
+def test_coach_with_no_time_proves_nothing_and_says_so():
+    result = run_cli(
+        "-e", "tic-tac-toe", "-1", RANDOM, "-2", DUMMY, "-n", "2", "--sandbox", "process",
+        "--coach", "--coach-seconds", "0",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Coach: 0 of " in result.stderr and "No blunder proven" in result.stderr
+    assert "raise --coach-seconds" in result.stderr

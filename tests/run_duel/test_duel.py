@@ -24,6 +24,7 @@ RECORD_KEYS = {
     "player_1_score",
     "player_2_score",
     "matches",
+    "seed",  # added (run_duel.seeds): the duel's seed, for arena rerun
 }
 
 

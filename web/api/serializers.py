@@ -15,7 +15,7 @@ from arena import results
 from core.models import Competitor, Duel, Environment, Revision, Tournament, TournamentParticipant
 from tournament_manager.services import duel_length
 from web import services
-from web.access import hide_private_log_tails, public_test_duel, visible_logs
+from web.access import can_see_private, hide_private_log_tails, public_test_duel, visible_logs
 from web.logs import ERROR_DISPLAY_CHARS, clip
 
 # --- Games ---------------------------------------------------------------------------------
@@ -354,6 +354,9 @@ class MatchSummarySerializer(serializers.Serializer):
     player_2_score = serializers.FloatField()
     moves = serializers.IntegerField()
     error_msg = serializers.CharField(allow_null=True)
+    seed = serializers.IntegerField(
+        allow_null=True, help_text="the match's seed (null for duels played before seeds)"
+    )
 
 
 class DuelDetailSerializer(DuelSerializer):
@@ -364,9 +367,45 @@ class DuelDetailSerializer(DuelSerializer):
         source="log_2_text", allow_null=True, help_text="player 2's log, if you may read it"
     )
     matches = MatchSummarySerializer(many=True, help_text="empty until the duel ends")
+    seed = serializers.IntegerField(
+        source="record_seed",
+        allow_null=True,
+        help_text="the duel's seed, its players' PYTHONHASHSEED (see `arena rerun`); null "
+        "until the duel ends, and for duels played before seeds",
+    )
+    player_1_source = serializers.SerializerMethodField(
+        help_text="player 1's source zip, if you may download it (public, or yours)"
+    )
+    player_2_source = serializers.SerializerMethodField(
+        help_text="player 2's source zip, if you may download it (public, or yours)"
+    )
 
     class Meta(DuelSerializer.Meta):
-        fields = [*DuelSerializer.Meta.fields, "log_1", "log_2", "matches"]
+        fields = [
+            *DuelSerializer.Meta.fields,
+            "log_1",
+            "log_2",
+            "matches",
+            "seed",
+            "player_1_source",
+            "player_2_source",
+        ]
+
+    def get_player_1_source(self, duel: Duel) -> str | None:
+        return self._source(duel, duel.revision_1)
+
+    def get_player_2_source(self, duel: Duel) -> str | None:
+        return self._source(duel, duel.revision_2)
+
+    def _source(self, duel: Duel, revision: Revision) -> str | None:
+        request = self.context["request"]
+        if not revision.zip_file or not can_see_private(request.user, revision.competitor):
+            return None
+        path = reverse(
+            "api-revision-source",
+            args=[duel.environment.slug, revision.competitor.name, revision.version],
+        )
+        return request.build_absolute_uri(path)
 
 
 class MatchSerializer(serializers.Serializer):
@@ -390,6 +429,67 @@ class MatchSerializer(serializers.Serializer):
         help_text="each valid move's thinking time in seconds, in play order "
         "(absent from duels recorded before move times were kept)",
     )
+    seed = serializers.IntegerField(
+        required=False,
+        help_text="the match's seed (absent from duels recorded before seeds were kept)",
+    )
+
+
+# --- The coach ----------------------------------------------------------------------------------
+
+
+class BlunderOccurrenceSerializer(serializers.Serializer):
+    duel = serializers.IntegerField(required=False, help_text="in a revision's report")
+    match = serializers.IntegerField(help_text="from 1")
+    step = serializers.IntegerField(help_text="the replay step of the position before the move")
+    replay = serializers.CharField(help_text="the replay's address at that step")
+
+
+class BlunderSerializer(serializers.Serializer):
+    """A move a solver proved worse than the position allowed, grouped by position."""
+
+    position = serializers.CharField(help_text="the position's key: its state, comma-separated")
+    state = serializers.ListField(child=serializers.FloatField())
+    mover = serializers.IntegerField(required=False, help_text="the duel's player who moved")
+    action = serializers.IntegerField()
+    move = serializers.CharField(help_text="the move in the game's words")
+    before = serializers.IntegerField(help_text="the mover's value before: 1 won, 0 drawn")
+    after = serializers.IntegerField(help_text="after the move: 0 drawn, -1 lost")
+    turned = serializers.CharField(help_text='"won into drawn", "drawn into lost"...')
+    best = serializers.CharField(
+        help_text='what the position offered: "X wins in 3 (winning moves: b2)"'
+    )
+    best_actions = serializers.ListField(child=serializers.IntegerField())
+    count = serializers.IntegerField()
+    occurrences = BlunderOccurrenceSerializer(many=True)
+
+
+class DuelAnalysisSerializer(serializers.Serializer):
+    """The coach's analysis of a duel (every position's proven verdict, every blunder)."""
+
+    duel = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=["done", "pending", "failed", "none"])
+    why = serializers.CharField(help_text="why there is no analysis, when there is none")
+    stats = serializers.DictField(
+        allow_null=True, help_text="moves, moves_judged, positions, proven, unknown, seconds"
+    )
+    blunders = BlunderSerializer(many=True)
+    positions = serializers.DictField(
+        help_text="position key -> {value, plies, best} for the player to move, proven only"
+    )
+
+
+class RevisionBlundersSerializer(serializers.Serializer):
+    """A revision's blunders across its completed duels, grouped by position and move."""
+
+    solver = serializers.BooleanField(help_text="whether the game has a solver")
+    why = serializers.CharField(help_text="why the report is empty, when it is")
+    duels = serializers.IntegerField()
+    analysed = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    blunders = serializers.IntegerField(help_text="blunders in all (occurrences)")
+    positions = BlunderSerializer(many=True)
 
 
 # --- Me and the move ---------------------------------------------------------------------------

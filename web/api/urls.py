@@ -36,6 +36,16 @@ urlpatterns = [
         views.RevisionDetail.as_view(),
         name="api-revision",
     ),
+    path(
+        f"{_competitor}revisions/<int:version>/blunders/",
+        views.RevisionBlunders.as_view(),
+        name="api-revision-blunders",
+    ),
+    path(
+        f"{_competitor}revisions/<int:version>/source.zip",
+        views.RevisionSource.as_view(),
+        name="api-revision-source",
+    ),
     path(f"{_competitor}move/", views.MoveView.as_view(), name="api-move"),
     path("moves/<uuid:move_id>/", views.MoveStatusView.as_view(), name="api-move-status"),
     path("games/<slug:slug>/tournaments/", views.TournamentList.as_view(), name="api-tournaments"),
@@ -46,6 +56,7 @@ urlpatterns = [
     ),
     path("duels/", views.DuelList.as_view(), name="api-duels"),
     path("duels/<int:pk>/", views.DuelDetail.as_view(), name="api-duel"),
+    path("duels/<int:pk>/analysis/", views.DuelAnalysisView.as_view(), name="api-duel-analysis"),
     path("duels/<int:pk>/matches/<int:number>/", views.MatchDetail.as_view(), name="api-match"),
     re_path(r"^.*$", not_found),
 ]

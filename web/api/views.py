@@ -14,7 +14,7 @@ from typing import Any
 import kombu.exceptions
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -38,10 +38,11 @@ from core.models import (
     TournamentParticipant,
 )
 from duel_runner.moves import compute_move
-from web import access, services
+from web import access, coach, services
 from web.access import can_see_private, get_duel, get_game, hide_private_log_tails, visible_logs
 from web.api import moves
 from web.api import serializers as s
+from web.downloads import send_stored_file
 from web.services import REVISION_LOG_FIELDS
 
 ERROR = OpenApiResponse(
@@ -296,6 +297,17 @@ class RevisionDetail(generics.RetrieveAPIView):
         return Response(s.RevisionDetailSerializer(revision, context=context).data)
 
 
+class RevisionSource(generics.GenericAPIView):
+    """A revision's source zip, as uploaded: anyone's for a public competitor, else only its
+    owner's (and staff's) with their token; 404 otherwise, as if it did not exist."""
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY, 404: ERROR})
+    def get(self, request: Request, slug: str, name: str, version: int) -> HttpResponse:
+        revision = access.get_revision_source(request.user, slug, name, version)
+        filename = f"{slug}-{revision.competitor.name}-v{revision.version}.zip"
+        return send_stored_file(revision.zip_file, filename, "application/zip")
+
+
 # --- Tournaments ------------------------------------------------------------------------------
 
 
@@ -390,9 +402,11 @@ class DuelDetail(generics.RetrieveAPIView):
                     "player_2_score": match.get("player_2_score", 0),
                     "moves": max(0, len(match.get("states") or []) - 1),
                     "error_msg": error and hide_private_log_tails(error, visible),
+                    "seed": match.get("seed"),
                 }
             )
         duel.matches = matches
+        duel.record_seed = (record or {}).get("seed")
         # The beginning and end of a long log, with the address of the whole.
         for side in (1, 2):
             whole = request.build_absolute_uri(services.duel_log_url(duel, side))
@@ -413,6 +427,33 @@ class MatchDetail(generics.RetrieveAPIView):
         if match is None:
             raise Http404("The matches of this duel are available when it ends.")
         return Response(services.match_export(duel, number, match))
+
+
+# --- The coach --------------------------------------------------------------------------------
+
+
+class DuelAnalysisView(generics.RetrieveAPIView):
+    """The coach's analysis of a completed duel: its blunders and every proven position
+    (public, as the duel's replays are)."""
+
+    serializer_class = s.DuelAnalysisSerializer
+
+    @extend_schema(responses={200: s.DuelAnalysisSerializer, 404: ERROR})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(coach.duel_analysis(get_duel(pk)))
+
+
+class RevisionBlunders(generics.RetrieveAPIView):
+    """A revision's blunder report: its moves the solver proved turned a won position into a
+    draw or a loss, or a drawn one into a loss, grouped by position, with their replays."""
+
+    serializer_class = s.RevisionBlundersSerializer
+
+    @extend_schema(responses={200: s.RevisionBlundersSerializer, 404: ERROR})
+    def get(self, request: Request, slug: str, name: str, version: int) -> Response:
+        competitor = access.get_competitor(slug, name)
+        revision = access.get_revision(competitor, version)
+        return Response(coach.revision_blunders(revision))
 
 
 # --- The move ---------------------------------------------------------------------------------

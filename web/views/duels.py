@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 
 import environments
 from core.models import Duel, Revision
 from environments.notation import move_texts
 from run_duel import outcomes
-from web import services
+from run_duel.seeds import is_seed
+from web import coach, services
 from web.access import get_duel, hide_private_log_tails, visible_logs
 from web.downloads import send_stored_file
 
@@ -176,6 +178,14 @@ def _points(duel: Duel) -> tuple[int, int]:
     return outcomes.points(duel.tally)
 
 
+def rerun_command(duel: Duel, record: dict[str, Any] | None) -> str | None:
+    """The command that plays the duel again on a participant's machine (``arena rerun``),
+    once it has a record with seeds."""
+    if not record or not is_seed(record.get("seed")) or not record.get("matches"):
+        return None
+    return f"arena rerun {settings.ARENA_SITE_URL.rstrip('/')}{reverse('duel', args=[duel.pk])}"
+
+
 def duel_page(request: HttpRequest, pk: int) -> HttpResponse:
     duel = get_duel(pk)
     record = services.read_record(duel)
@@ -215,6 +225,15 @@ def duel_page(request: HttpRequest, pk: int) -> HttpResponse:
             "ellipsis": Paginator.ELLIPSIS,
             "rows": rows,
             "logs": _logs(duel, visible),
+            "coach": coach.duel_summary(duel),
+            "rerun": rerun_command(duel, record),
+            "seed": record.get("seed") if record else None,
+            # Whose token re-running needs: the owner of each private player.
+            "rerun_private": [
+                revision.competitor
+                for revision in (duel.revision_1, duel.revision_2)
+                if not revision.competitor.is_public
+            ],
         },
     )
 
@@ -338,6 +357,8 @@ def replay(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         "player_2_score": match.get("player_2_score", 0),
         "outcome": f"{outcome['text']}, score {outcome['scores']}",
     }
+    # The coach: each step's proven value in words (None: no analysis, and the note says why).
+    data["values"], data["coach_note"] = coach.replay_values(duel, match)
     first_side = 1 if match.get("first_player") == "PLAYER_1" else 2
     context.update(
         {

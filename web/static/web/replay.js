@@ -27,6 +27,7 @@
   };
 
   var playLabel = document.getElementById("play-label");
+  var valueLine = document.getElementById("step-value");
   var current = -1;
   var timer = null;
 
@@ -68,6 +69,15 @@
     return text;
   }
 
+  function showValue(step) {
+    // The coach's proven value of the position (web/coach.py): "X wins in 3 (winning moves: b2)".
+    if (!valueLine) return;
+    var values = data.values;
+    var text = values ? values[step] : data.coach_note;
+    valueLine.hidden = !text;
+    valueLine.textContent = text ? (values ? "Proven value: " + text : text) : "";
+  }
+
   function parseFragment() {
     var match = /^#step-(\d+)$/.exec(window.location.hash);
     return match ? Math.min(parseInt(match[1], 10), last) : null;
@@ -99,6 +109,7 @@
     }
     slider.value = String(step);
     status.textContent = describe(step);
+    showValue(step);
     buttons.first.disabled = buttons.back.disabled = step === 0;
     buttons.forward.disabled = buttons.last.disabled = step === last;
     if (followFragment !== false && parseFragment() !== step) {
