@@ -316,6 +316,9 @@ def _show_leaderboard(leaderboard: list[dict[str, Any]], out: TextIO) -> None:
             row["losses"],
             row["total_score"],
             row["rating"],
+            # .get: a server older than the confidence column sends no such fields.
+            row.get("next_confidence"),
+            row.get("next_separated"),
         )
         for row in leaderboard
     ]

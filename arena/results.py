@@ -22,6 +22,12 @@ POINTS = "Points"
 WINS, DRAWS, LOSSES = "W", "D", "L"
 SCORE = "Score"
 RATING = "Rating"
+# How sure the ranking is that a competitor belongs above the next one down.
+SURE = "Sure"
+# The mark of two neighbours the ranking cannot tell apart yet (shown as tied): the site's,
+# and the terminal's, in ASCII so that any terminal prints it.
+TIED_MARK = "\u2248"
+TIED_MARK_TERMINAL = "~"
 #: Duel results always read wins, draws, losses (W-D-L), on every page and in every terminal.
 WDL = (WINS, DRAWS, LOSSES)
 
@@ -36,6 +42,11 @@ MEANINGS = {
     "rating_mu": "OpenSkill mean skill (mu)",
     "rating_sigma": "OpenSkill uncertainty (sigma)",
     "matches_won": "matches won in a duel, the opponent's errors included: decide the duel",
+    "next_confidence": (
+        "how sure the ranking is that this one belongs above the next one down: the "
+        "likelihood of superiority from their head-to-head matches in the edition"
+    ),
+    "next_separated": "false when that is below the arena's threshold: the two are tied",
 }
 
 # The rating's spread factor: the conservative rating is mu minus three sigmas, so a newcomer
@@ -73,6 +84,22 @@ def format_wdl(wins: int, draws: int, losses: int) -> str:
     return f"{wins}-{draws}-{losses}"
 
 
+def format_confidence(
+    confidence: float | None, separated: bool | None, *, mark: str = TIED_MARK
+) -> str:
+    """How sure the ranking is of a pair of neighbours, in whole percents rounded down (so a
+    pair shown at 95% did reach a 95% threshold), prefixed by ``mark`` when the two are tied."""
+    if confidence is None:
+        return "-"
+    shown = format_sure(confidence)
+    return shown if separated else f"{mark}{shown}"
+
+
+def format_sure(confidence: float) -> str:
+    """A confidence in whole percents rounded down, ">99%" above 99% (never a certain 100%)."""
+    return ">99%" if confidence > 0.99 else f"{math.floor(confidence * 100)}%"
+
+
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
     """A plain-text table for a terminal: the first two columns left-aligned, numbers right."""
     cells = [[str(cell) for cell in header], *([str(cell) for cell in row] for row in rows)]
@@ -88,10 +115,15 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
 
 
 #: What decides the rank, said above a leaderboard in a terminal (the site's caption says it).
-RANKED_BY = f"ranked by {POINTS}, then {WINS}, then {SCORE}; {RATING} = mu - 3 sigma"
+RANKED_BY = (
+    f"ranked by {POINTS}, then {WINS}, then {SCORE}; {RATING} = mu - 3 sigma; "
+    f"{SURE} = how sure each is above the next, {TIED_MARK_TERMINAL} tied"
+)
 
 #: The leaderboard's columns in the terminal, as on the site.
-LEADERBOARD_HEADER = ("Rank", "Competitor", "Owner", POINTS, WINS, DRAWS, LOSSES, SCORE, RATING)
+LEADERBOARD_HEADER = (
+    "Rank", "Competitor", "Owner", POINTS, WINS, DRAWS, LOSSES, SCORE, RATING, SURE,
+)  # fmt: skip
 
 
 def leaderboard_row(
@@ -104,6 +136,8 @@ def leaderboard_row(
     losses: int,
     total_score: float | None,
     rating: float | None,
+    confidence: float | None = None,
+    separated: bool | None = None,
 ) -> tuple[str, ...]:
     """One leaderboard line for a terminal, in :data:`LEADERBOARD_HEADER`'s order."""
     return (
@@ -116,4 +150,5 @@ def leaderboard_row(
         str(losses),
         format_score(total_score),
         format_rating(rating),
+        format_confidence(confidence, separated, mark=TIED_MARK_TERMINAL),
     )

@@ -373,11 +373,18 @@ class DuelAdmin(admin.ModelAdmin):
 
 @admin.register(TournamentDuel)
 class TournamentDuelAdmin(admin.ModelAdmin):
-    list_display = ("tournament", game_column("tournament__environment"), "duel", "round", "reused")
-    list_filter = ("tournament__environment", "reused")
+    list_display = (
+        "tournament",
+        game_column("tournament__environment"),
+        "duel",
+        "round",
+        "reused",
+        "extra",
+    )
+    list_filter = ("tournament__environment", "reused", "extra")
     search_fields = ("=duel__id", "=tournament__edition")
     list_select_related = ("tournament__environment", "duel")
-    readonly_fields = ("tournament", "duel", "round", "reused")
+    readonly_fields = ("tournament", "duel", "round", "reused", "extra")
 
 
 @admin.register(ApiToken)

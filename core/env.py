@@ -53,7 +53,9 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return number
 
 
-def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+def env_float(
+    name: str, default: float, *, minimum: float | None = None, below: float | None = None
+) -> float:
     value = _raw(name)
     if value is None or value == "":
         return default
@@ -63,6 +65,8 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
         raise ImproperlyConfigured(f"{name}={value!r} is not a number, e.g. {default}") from None
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number} is below its minimum, {minimum}")
+    if below is not None and number >= below:
+        raise ImproperlyConfigured(f"{name}={number} must be below {below}")
     return number
 
 

@@ -262,6 +262,18 @@ class TournamentParticipant(models.Model):
     )
     rating_mu = models.FloatField(null=True, blank=True)
     rating_sigma = models.FloatField(null=True, blank=True)
+    # How sure the ranking is that this one belongs above the next one down (docs/rules.md,
+    # "How sure the ranking is"): their head-to-head matches in the edition, from this one's
+    # side, and the likelihood of superiority; None for the last one.
+    next_confidence = models.FloatField(
+        null=True, blank=True, help_text="likelihood this one is stronger than the next one down"
+    )
+    next_separated = models.BooleanField(
+        null=True, blank=True, help_text="the confidence reaches the threshold; else tied"
+    )
+    next_wins = models.PositiveIntegerField(default=0)
+    next_draws = models.PositiveIntegerField(default=0)
+    next_losses = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["tournament", "rank"]
@@ -408,6 +420,10 @@ class TournamentDuel(models.Model):
     duel = models.ForeignKey(Duel, on_delete=models.PROTECT)
     round = models.PositiveIntegerField(help_text="round of the circle method, from 1")
     reused = models.BooleanField(default=False, help_text="finished in an earlier edition")
+    extra = models.BooleanField(
+        default=False,
+        help_text="an extra duel between tied neighbours: counts for their head-to-head only",
+    )
 
     class Meta:
         ordering = ["tournament", "round", "id"]

@@ -280,6 +280,11 @@ ARENA_SUBMISSIONS_PER_HOUR = env_int("ARENA_SUBMISSIONS_PER_HOUR", 20, minimum=1
 ARENA_VALIDATION_MATCHES = env_int("ARENA_VALIDATION_MATCHES", 4, minimum=2)
 # Tournament duels: 0 means each game's own duel length (info.yml).
 ARENA_DUEL_MATCHES = env_int("ARENA_DUEL_MATCHES", 0, minimum=0)
+# How sure the ranking must be that a competitor belongs above the next one down (their
+# head-to-head likelihood of superiority, docs/rules.md) for the two not to be shown as tied;
+# and how many extra duels an edition may spend on tied neighbours (0: none).
+ARENA_CONFIDENCE_THRESHOLD = env_float("ARENA_CONFIDENCE_THRESHOLD", 0.95, minimum=0.51, below=1.0)
+ARENA_EXTRA_DUELS_PER_EDITION = env_int("ARENA_EXTRA_DUELS_PER_EDITION", 6, minimum=0)
 # The coach (duel_runner/coach.py): seconds of solving per completed duel, and at most per
 # position (a position beyond it stays "unknown"); 0 turns the analysis off. Without a broker
 # (the embedded demo) the analysis runs inline after each duel: 5 s by default there.

@@ -19,6 +19,9 @@ os.environ.setdefault("ARENA_HEARTBEAT_INTERVAL", "1")
 os.environ.setdefault("ARENA_BROKER_VISIBILITY_TIMEOUT", "30")
 os.environ.setdefault("ARENA_REQUEUE_INTERVAL", "3")
 os.environ.setdefault("ARENA_SCHEDULE_INTERVAL", "1")
+# An edition is its round robin, unless a test asks for extra duels between tied neighbours
+# (tests/platform/test_confidence.py): the other tests count an edition's duels.
+os.environ.setdefault("ARENA_EXTRA_DUELS_PER_EDITION", "0")
 # The coach analyses every completed duel on the workers: a few seconds at most in the tests.
 os.environ.setdefault("ARENA_COACH_SECONDS_PER_DUEL", "2")
 

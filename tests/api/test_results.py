@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 LEADERBOARD_FIELDS = [
     "rank", "competitor", "owner", "version",
     "points", "wins", "draws", "losses", "total_score", "rating", "rating_mu", "rating_sigma",
+    "next_confidence", "next_separated", "next_matches",
 ]  # fmt: skip
 
 
@@ -30,10 +31,12 @@ def test_a_leaderboard_row_has_the_sites_names_and_numbers(anonymous):
     for row, shown in zip(board, site, strict=True):
         assert shown[0] == str(row["rank"])
         assert shown[1] == f"{row['competitor']} v{row['version']}"
-        assert shown[3:] == [
+        assert shown[3:9] == [
             str(row["points"]), str(row["wins"]), str(row["draws"]), str(row["losses"]),
             results.format_score(row["total_score"]), results.format_rating(row["rating"]),
         ]  # fmt: skip
+        sure = results.format_confidence(row["next_confidence"], row["next_separated"])
+        assert shown[9].replace(" ", "") == sure
         # One rating: the conservative mu - 3 sigma, the same number the site rounds.
         assert row["rating"] == pytest.approx(
             results.conservative_rating(row["rating_mu"], row["rating_sigma"])

@@ -35,11 +35,15 @@ def test_a_spectator_reads_the_leaderboard_the_scoring_page_and_a_duel(page, liv
     page.goto(f"{live_server.url}{reverse('game', args=['quarto'])}")
     board = page.locator("table.leaderboard")
     headers = [h.strip().split()[0] for h in board.locator("thead th").all_inner_texts()]
-    assert headers == ["Rank", "Competitor", "Owner", "Points", "W", "D", "L", "Score", "Rating"]
+    assert headers == [
+        "Rank", "Competitor", "Owner", "Points", "W", "D", "L", "Score", "Rating", "Sure",
+    ]  # fmt: skip
     assert board.locator("tbody tr").first.locator("td").nth(1).inner_text().startswith("alpha")
     alpha = tournament.participants.get(revision__competitor__name="alpha")
     first_row = board.locator("tbody tr").first.locator("td").all_inner_texts()
-    assert first_row[-1] == results.format_rating(alpha.rating)
+    assert first_row[-2] == results.format_rating(alpha.rating)
+    sure = results.format_confidence(alpha.next_confidence, alpha.next_separated)
+    assert first_row[-1].replace(" ", "") == sure
     assert "duels of 20 matches" in page.locator("body").inner_text()
     board.scroll_into_view_if_needed()
     screenshot(page, "scoring-01-leaderboard")
@@ -50,7 +54,7 @@ def test_a_spectator_reads_the_leaderboard_the_scoring_page_and_a_duel(page, liv
     assert page.get_by_role("heading", level=1).inner_text().startswith("How results are counted")
     lead = page.locator(".scoring-lead").inner_text()
     assert "duels of 20 matches" in lead and "2 points" in lead
-    for anchor in ("#match", "#duel", "#edition", "#ties", "#rating", "#limits", "#names"):
+    for anchor in ("#match", "#duel", "#edition", "#ties", "#rating", "#sure", "#limits", "#names"):
         assert page.locator(anchor).is_visible()
     numbers = " ".join(page.locator("#limits").inner_text().split())
     assert "Matches per duel 20 shortened by this arena" in numbers

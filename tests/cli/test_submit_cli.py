@@ -98,6 +98,9 @@ def test_it_submits_follows_and_shows_the_new_revisions_rank(server, token, cele
             str(p.rank), p.revision.competitor.name, f"v{p.revision.version}",
             p.revision.competitor.owner.username, str(p.points), str(p.wins), str(p.draws),
             str(p.losses), results.format_score(p.total_score), results.format_rating(p.rating),
+            results.format_confidence(
+                p.next_confidence, p.next_separated, mark=results.TIED_MARK_TERMINAL
+            ),
         ]
         for p in board.order_by("rank", "pk")
     ]  # fmt: skip

@@ -52,16 +52,21 @@ def test_the_demo_ends_with_leaderboards(tmp_path, docker_client):
     with sqlite3.connect(tmp_path / "arena.sqlite3") as db:
         standings = db.execute(
             "SELECT p.rank, c.name, r.version, u.username, p.points, p.wins, p.draws, p.losses,"
-            " p.total_score, p.rating FROM core_tournamentparticipant p"
+            " p.total_score, p.rating, p.next_confidence, p.next_separated"
+            " FROM core_tournamentparticipant p"
             " JOIN core_revision r ON r.id = p.revision_id"
             " JOIN core_competitor c ON c.id = r.competitor_id"
             " JOIN core_user u ON u.id = c.owner_id"
         ).fetchall()
     lines = [line.split() for line in out.splitlines()]
     assert standings
-    for rank, name, version, owner, points, wins, draws, losses, score, rating in standings:
+    for row in standings:
+        rank, name, version, owner, points, wins, draws, losses, score, rating, sure, apart = row
         expected = [
             str(rank), name, f"v{version}", owner, str(points), str(wins), str(draws),
             str(losses), results.format_score(score), results.format_rating(rating),
+            results.format_confidence(
+                sure, None if apart is None else bool(apart), mark=results.TIED_MARK_TERMINAL
+            ),
         ]  # fmt: skip
         assert expected in lines, (expected, out)

@@ -120,7 +120,7 @@ def test_the_leaderboard_names_what_decides_the_rank_in_the_one_order(anonymous)
     ):
         page = anonymous.get(url).content.decode()
         assert header(page, "leaderboard") == [
-            "Rank", "Competitor", "Owner", "Points", "W", "D", "L", "Score", "Rating",
+            "Rank", "Competitor", "Owner", "Points", "W", "D", "L", "Score", "Rating", "Sure",
         ]  # fmt: skip
         assert "Ranked by Points ▼ , then W 1 , then Score 2" in text(page)
         assert reverse("scoring", args=["quarto"]) in page
@@ -133,10 +133,13 @@ def test_the_leaderboard_names_what_decides_the_rank_in_the_one_order(anonymous)
         assert names == ["alpha", "bravo", "charlie", "delta"]
         for row in table:
             p = participants[row[1].split(" ")[0]]
-            assert row[3:] == [
+            assert row[3:9] == [
                 str(p.points), str(p.wins), str(p.draws), str(p.losses),
                 results.format_score(p.total_score), results.format_rating(p.rating),
             ]  # fmt: skip
+            # The tie mark is a tag of its own beside the percent.
+            sure = results.format_confidence(p.next_confidence, p.next_separated)
+            assert row[9].replace(" ", "") == sure
         # The rank follows the points, then the wins, then the score, best first.
         keys = [(p.points, p.wins, p.total_score) for p in map(participants.get, names)]
         assert keys == sorted(keys, reverse=True)

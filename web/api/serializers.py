@@ -247,6 +247,16 @@ class LeaderboardRowSerializer(serializers.ModelSerializer):
     rating_sigma = serializers.FloatField(
         allow_null=True, help_text=results.MEANINGS["rating_sigma"]
     )
+    next_confidence = serializers.FloatField(
+        allow_null=True,
+        help_text=f"{results.MEANINGS['next_confidence']}, from 0 to 1; null for the last row",
+    )
+    next_separated = serializers.BooleanField(
+        allow_null=True, help_text=f"{results.MEANINGS['next_separated']}; null for the last row"
+    )
+    next_matches = serializers.SerializerMethodField(
+        help_text="the head-to-head matches with the next one down, from this one's side"
+    )
 
     class Meta:
         model = TournamentParticipant
@@ -263,7 +273,15 @@ class LeaderboardRowSerializer(serializers.ModelSerializer):
             "rating",
             "rating_mu",
             "rating_sigma",
+            "next_confidence",
+            "next_separated",
+            "next_matches",
         ]
+
+    def get_next_matches(self, row: TournamentParticipant) -> dict[str, int] | None:
+        if row.next_confidence is None:
+            return None
+        return {"wins": row.next_wins, "draws": row.next_draws, "losses": row.next_losses}
 
 
 class TournamentDetailSerializer(TournamentSerializer):

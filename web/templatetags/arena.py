@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 
 from arena import results
 from core.models import Environment
@@ -53,6 +54,25 @@ def rating(value: float | None) -> str:
 def score(value: float | None) -> str:
     """A score, the sum of rewards: no decimals when whole."""
     return results.format_score(value)
+
+
+@register.filter
+def sure(participant) -> str:
+    """How sure the ranking is that a leaderboard row belongs above the next one: "97%",
+    "\u224879%" when the two are tied, a dash for the last row."""
+    return results.format_confidence(participant.next_confidence, participant.next_separated)
+
+
+@register.filter
+def sure_percent(confidence: float) -> str:
+    """A confidence alone, without the tie mark: "79%"."""
+    return results.format_sure(confidence)
+
+
+@register.simple_tag
+def confidence_threshold() -> str:
+    """The confidence below which neighbours are shown as tied, in percent ("95%")."""
+    return f"{settings.ARENA_CONFIDENCE_THRESHOLD * 100:g}%"
 
 
 @register.simple_tag

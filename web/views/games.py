@@ -25,11 +25,16 @@ HOME_DUELS_SHOWN = 6
 
 
 def _leaderboard(tournament: Tournament | None) -> list[TournamentParticipant]:
+    """The edition's rows, best first; each knows the next one down (``next_row``), whom its
+    confidence column is about."""
     if tournament is None:
         return []
-    return list(
+    rows = list(
         tournament.participants.select_related("revision__competitor__owner").order_by("rank", "pk")
     )
+    for row, below in zip(rows, [*rows[1:], None], strict=True):
+        row.next_row = below
+    return rows
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -159,7 +164,13 @@ def progress(request: HttpRequest, slug: str) -> JsonResponse:
 def tournament(request: HttpRequest, slug: str, edition: int) -> HttpResponse:
     edition_row = get_tournament(slug, edition)
     leaderboard = _leaderboard(edition_row)
-    duels = edition_row.duels.all()
+    # The grid is the round robin; the extra duels between tied neighbours are listed apart.
+    duels = Duel.objects.filter(tournamentduel__tournament=edition_row, tournamentduel__extra=False)
+    extras = list(
+        Duel.objects.filter(tournamentduel__tournament=edition_row, tournamentduel__extra=True)
+        .select_related("revision_1__competitor", "revision_2__competitor")
+        .order_by("pk")
+    )
     by_pair: dict[tuple[int, int], Duel] = {}
     for duel in duels:
         by_pair[(duel.revision_1_id, duel.revision_2_id)] = duel
@@ -181,6 +192,17 @@ def tournament(request: HttpRequest, slug: str, edition: int) -> HttpResponse:
             "game": edition_row.environment,
             "leaderboard": leaderboard,
             "rows": rows,
+            "extra_duels": [
+                {
+                    "duel": duel,
+                    "cell": grid_cell(
+                        duel,
+                        duel.revision_1_id,
+                        (duel.revision_1.competitor.name, duel.revision_2.competitor.name),
+                    ),
+                }
+                for duel in extras
+            ],
         },
     )
 

@@ -41,6 +41,7 @@ def scoring(request: HttpRequest, slug: str) -> HttpResponse:
             "points_per_draw": outcomes.POINTS_PER_DRAW,
             "rating_sigmas": results.RATING_SIGMAS,
             "meanings": results.MEANINGS,
+            "extra_duels": settings.ARENA_EXTRA_DUELS_PER_EDITION,
             "example": {
                 "wins_1": wins_1,
                 "wins_2": wins_2,

@@ -234,6 +234,18 @@ class Command(BaseCommand):
             if not link.reused:
                 self.planned += duel.num_matches
                 self.played += duel.matches_done
+        # Tied neighbours' extra duels were sent as the round robin ended, and ran at once
+        # (the embedded mode has no broker): say what they were.
+        for link in tournament.tournamentduel_set.filter(extra=True).select_related(
+            "duel__revision_1__competitor", "duel__revision_2__competitor"
+        ):
+            duel = link.duel
+            won_1, won_2 = duel.matches_won
+            self.stdout.write(
+                f"  extra duel between tied neighbours: {duel.revision_1.competitor.name} vs "
+                f"{duel.revision_2.competitor.name}: {duel.result or duel.state.lower()} "
+                f"(matches W-D-L {results.format_wdl(won_1, duel.draws, won_2)})"
+            )
 
     addr = "127.0.0.1:8000"
     planned = played = 0  # matches of the duels this run played, planned and played
@@ -263,6 +275,8 @@ class Command(BaseCommand):
                 p.losses,
                 p.total_score,
                 p.rating,
+                p.next_confidence,
+                p.next_separated,
             )
             for p in participants
         ]
