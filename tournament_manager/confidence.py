@@ -17,8 +17,9 @@ against each other confirm it:
   shown as tied. A pair whose head-to-head says the opposite as surely (``LOS <= 1 -
   threshold``: the lower one beats the upper one, yet has fewer points from the others) is
   tied too, but *decided*: more matches between them would only say it again, so it gets no
-  extra duel. The undecided ones get extra duels, one at a time per pair, until they are
-  decided or the edition's budget is spent.
+  extra duel. So is a pair that drew every one of at least :data:`DRAWN_OUT` matches. The
+  undecided ones get extra duels, one at a time per pair, until they are decided or the
+  edition's budget is spent.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from run_duel.outcomes import ERROR, matches_won
+
+# Matches, all drawn, after which a tied pair is left tied: no extra duel (see ``drawn_out``).
+DRAWN_OUT = 50
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,17 @@ class NeighbourConfidence:
         return self.confidence >= self.threshold
 
     @property
+    def drawn_out(self) -> bool:
+        """Every one of at least :data:`DRAWN_OUT` matches drawn: two players that always draw
+        (perfect tic-tac-toe, say) are tied by their play, and more draws would not part them."""
+        played = self.matches.wins + self.matches.draws + self.matches.losses
+        return played >= DRAWN_OUT and self.matches.draws == played
+
+    @property
     def decided(self) -> bool:
-        """The head-to-head says which is stronger, either way: no extra duel would help."""
-        return self.separated or self.confidence <= 1.0 - self.threshold
+        """The head-to-head says which is stronger, either way, or that neither ever wins: no
+        extra duel would help."""
+        return self.separated or self.confidence <= 1.0 - self.threshold or self.drawn_out
 
 
 def neighbours(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tournament_manager.confidence import (
+    DRAWN_OUT,
     DuelMatches,
     HeadToHead,
     extra_duels,
@@ -134,3 +135,16 @@ def test_decided_pairs_get_no_extra_duel():
     )
     pairs = neighbours(["A", "B", "C"], table, threshold=0.95)
     assert extra_duels(pairs, pending=[], played={}, budget_left=10) == []
+
+
+def test_a_pair_that_always_draws_is_tied_but_gets_no_extra_duel():
+    few = head_to_head([DuelMatches("A", "B", tally(draws=DRAWN_OUT - 1))])
+    [pair] = neighbours(["A", "B"], few, threshold=0.95)
+    assert not pair.separated and not pair.decided  # too few draws to say so yet
+    table = head_to_head([DuelMatches("A", "B", tally(draws=DRAWN_OUT))])
+    [pair] = neighbours(["A", "B"], table, threshold=0.95)
+    assert not pair.separated and pair.drawn_out and pair.decided
+    assert extra_duels([pair], pending=[], played={}, budget_left=10) == []
+    one_win = head_to_head([DuelMatches("A", "B", tally(wins_1=1, draws=DRAWN_OUT))])
+    [pair] = neighbours(["A", "B"], one_win, threshold=0.95)
+    assert not pair.drawn_out and not pair.decided
