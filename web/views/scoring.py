@@ -16,6 +16,7 @@ from django.urls import path
 from arena import results
 from run_duel import outcomes
 from run_duel.duel import DEFAULT_MAX_RESTARTS
+from tournament_manager.confidence import DRAWN_OUT
 from tournament_manager.services import duel_length
 from web.access import get_game
 
@@ -42,6 +43,7 @@ def scoring(request: HttpRequest, slug: str) -> HttpResponse:
             "rating_sigmas": results.RATING_SIGMAS,
             "meanings": results.MEANINGS,
             "extra_duels": settings.ARENA_EXTRA_DUELS_PER_EDITION,
+            "drawn_out": DRAWN_OUT,
             "example": {
                 "wins_1": wins_1,
                 "wins_2": wins_2,
