@@ -242,17 +242,7 @@ def replay(
     (wins, draws and errors only; the scores are not needed to stop). For benchmarks and tests
     that compare early-stopped duels with full ones.
     """
-    tally = dict.fromkeys(
-        (
-            "player_1_wins",
-            "player_2_wins",
-            "draws",
-            "player_1_errors",
-            "player_2_errors",
-            "other_errors",
-        ),
-        0,
-    )
+    tally = dict.fromkeys(COUNTER.values(), 0)
     stopper = Stopper(stopping, num_matches)
     for result in results:
         tally[COUNTER[result]] += 1
