@@ -252,7 +252,9 @@ def analyse(
             budget_spent = budget_spent or left <= 0
             verdicts[key] = UNKNOWN
             continue  # not cached: a later analysis with time to spare may prove it
-        verdicts[key] = cache[key] = the_solver.solve(states[key], min(position_seconds, left))
+        verdict = verdicts[key] = the_solver.solve(states[key], min(position_seconds, left))
+        if verdict.known:  # an unknown one was short of time: a later analysis may prove it
+            cache[key] = verdict
 
     groups: dict[tuple[str, int, int], Blunder] = {}
     judged = 0

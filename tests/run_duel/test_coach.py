@@ -141,6 +141,16 @@ def test_positions_a_solver_cannot_prove_are_counted_unknown() -> None:
     assert analysis["blunders"] == []
 
 
+def test_a_position_left_unknown_is_not_cached_so_a_later_analysis_tries_again() -> None:
+    cache: dict[str, Verdict] = {}
+    duel = record(("PLAYER_1", BLUNDER_GAME))
+    coach.analyse(SLUG, duel, 10, cache=cache, the_solver=GivingUp())
+    assert cache == {}
+    counting = CountingSolver()
+    coach.analyse(SLUG, duel, 10, cache=cache, the_solver=counting)
+    assert len(counting.asked) == len(BLUNDER_GAME)
+
+
 def test_a_game_without_a_solver_says_so() -> None:
     environments.register_folder(NIM)
     try:
