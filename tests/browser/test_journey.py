@@ -88,7 +88,8 @@ def test_a_new_user_goes_from_sign_up_to_a_replay(
     page.locator("table.matrix td.cell a").first.click()
     page.wait_for_url(re.compile(r"/duels/\d+/$"))
     screenshot(page, "06-duel")
-    page.locator("a[href*='/matches/1/']").first.click()
+    # The match list's link (the coach's links above it open a blunder's step).
+    page.get_by_role("link", name="Replay of match 1", exact=True).first.click()
     page.wait_for_url(re.compile(r"/duels/\d+/matches/1/"))
     status = page.locator("#step-status")
     assert status.inner_text().startswith("Step 0")
