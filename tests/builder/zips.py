@@ -14,12 +14,23 @@ from tests.conftest import EXAMPLE_PLAYERS
 RANDOM_PLAYER = (EXAMPLE_PLAYERS / "random" / "player.py").read_text()
 
 
+ZIP_DATE = (2019, 6, 1, 12, 0, 0)
+
+
 def zip_bytes(entries: dict[str, str | bytes], symlinks: dict[str, str] | None = None) -> bytes:
     """A zip of ``entries`` (name -> content; a name ending in '/' is a folder)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in entries.items():
-            archive.writestr(name, content)
+            # A fixed date, not the clock's: two zips of the same entries are the same bytes
+            # even when they are made either side of a (2-second) zip timestamp tick.
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            if name.endswith("/"):
+                info.external_attr = (stat.S_IFDIR | 0o775) << 16 | 0x10  # as writestr(name)
+            else:
+                info.external_attr = 0o600 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
         for name, target in (symlinks or {}).items():
             info = zipfile.ZipInfo(name)
             info.external_attr = (stat.S_IFLNK | 0o777) << 16
