@@ -1,5 +1,6 @@
-# RL Arena on DigitalOcean: a VPC, the main droplet with its data volume, worker droplets,
-# their firewalls and an optional DNS record. See README.md beside this file.
+# RL Arena on DigitalOcean: a VPC, the main droplet with its data volume, worker droplets (a
+# fixed pool or an autoscale pool), their firewalls and an optional DNS record. See README.md
+# beside this file.
 
 locals {
   # cloud-init installs Docker from this release's own archive (docker.io, docker-compose-v2).
@@ -48,6 +49,21 @@ locals {
     spaces_access_key  = var.spaces_access_key
     spaces_secret_key  = var.spaces_secret_key
   }
+
+  # Both kinds of worker boot from this one cloud-config: a droplet the autoscale pool adds at
+  # 3 a.m. is the same machine as one `worker_count` made, and joins the arena by itself.
+  worker_user_data = templatefile("${path.module}/cloud-init/worker.yaml.tftpl", local.worker_cloud_init)
+
+  # Every worker carries these, whichever pool made it: the worker firewall finds its members
+  # by tag, since the droplets an autoscale pool creates are never known to Terraform.
+  worker_tags = [var.name, digitalocean_tag.worker.id]
+
+  # Worker machines read the submissions and write the duel records through shared storage.
+  shared_storage = var.spaces_bucket != "" && var.spaces_access_key != "" && var.spaces_secret_key != ""
+
+  # Exactly one kind of pool exists: `worker_count` droplets, or one autoscale pool.
+  fixed_workers   = var.worker_mode == "fixed" ? var.worker_count : 0
+  autoscale_pools = var.worker_mode == "autoscale" ? 1 : 0
 
   anywhere = ["0.0.0.0/0", "::/0"]
 }
@@ -118,9 +134,16 @@ resource "digitalocean_droplet" "main" {
   }
 }
 
-# Workers hold nothing of their own: a changed ref or a new main droplet replaces them.
+# The tag of every worker machine. A resource rather than a name in the droplets' tags: the
+# firewall that selects workers by it must find it already made.
+resource "digitalocean_tag" "worker" {
+  name = "${var.name}-worker"
+}
+
+# The fixed pool (worker_mode = "fixed"). Workers hold nothing of their own: a changed ref or
+# a new main droplet replaces them.
 resource "digitalocean_droplet" "worker" {
-  count = var.worker_count
+  count = local.fixed_workers
 
   name       = format("%s-worker-%d", var.name, count.index + 1)
   region     = var.region
@@ -129,13 +152,57 @@ resource "digitalocean_droplet" "worker" {
   vpc_uuid   = digitalocean_vpc.arena.id
   ssh_keys   = var.ssh_key_fingerprints
   monitoring = true
-  user_data  = templatefile("${path.module}/cloud-init/worker.yaml.tftpl", local.worker_cloud_init)
-  tags       = [var.name, "${var.name}-worker"]
+  user_data  = local.worker_user_data
+  tags       = local.worker_tags
 
   lifecycle {
     precondition {
-      condition     = var.spaces_bucket != "" && var.spaces_access_key != "" && var.spaces_secret_key != ""
+      condition     = local.shared_storage
       error_message = "Worker machines read the submissions and write the duel records through shared storage: set spaces_bucket, spaces_access_key and spaces_secret_key."
+    }
+  }
+}
+
+# The autoscale pool (worker_mode = "autoscale"): DigitalOcean keeps between worker_min and
+# worker_max droplets, adding one when the pool's average CPU stays above worker_target_cpu
+# and removing one below it, at most once per worker_cooldown_minutes. Its droplets are the
+# fixed pool's: same size, image, VPC, keys, tags and cloud-config. DEPLOY.md, "Workers: a
+# fixed pool or an autoscale pool", weighs the two.
+resource "digitalocean_droplet_autoscale" "worker" {
+  count = local.autoscale_pools
+
+  name = "${var.name}-workers"
+
+  config {
+    min_instances          = var.worker_min
+    max_instances          = var.worker_max
+    target_cpu_utilization = var.worker_target_cpu
+    # 0 leaves memory out of the decision (the provider sends nothing for null).
+    target_memory_utilization = var.worker_target_memory > 0 ? var.worker_target_memory : null
+    cooldown_minutes          = var.worker_cooldown_minutes
+  }
+
+  droplet_template {
+    size     = var.worker_size
+    region   = var.region
+    image    = local.image
+    vpc_uuid = digitalocean_vpc.arena.id
+    ssh_keys = var.ssh_key_fingerprints
+    # The metrics agent (`monitoring` on a droplet): the pool scales on what it reports.
+    with_droplet_agent = true
+    user_data          = local.worker_user_data
+    tags               = local.worker_tags
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.shared_storage
+      error_message = "Worker machines read the submissions and write the duel records through shared storage: set spaces_bucket, spaces_access_key and spaces_secret_key."
+    }
+
+    precondition {
+      condition     = var.worker_min <= var.worker_max
+      error_message = "worker_min is above worker_max: the pool cannot keep more droplets than it may have. Lower worker_min or raise worker_max."
     }
   }
 }
@@ -199,10 +266,11 @@ resource "digitalocean_firewall" "main" {
   }
 }
 
-# Workers serve nothing: SSH for the administrators, and outbound traffic.
+# Workers serve nothing: SSH for the administrators, and outbound traffic. It holds every
+# droplet with the worker tag, so the autoscale pool's droplets too, from their first boot.
 resource "digitalocean_firewall" "worker" {
-  name        = "${var.name}-worker"
-  droplet_ids = digitalocean_droplet.worker[*].id
+  name = "${var.name}-worker"
+  tags = [digitalocean_tag.worker.id]
 
   inbound_rule {
     protocol         = "tcp"

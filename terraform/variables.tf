@@ -35,14 +35,80 @@ variable "worker_size" {
   default     = "s-2vcpu-4gb"
 }
 
+variable "worker_mode" {
+  description = "How the worker machines come and go: \"fixed\", worker_count droplets that Terraform makes; \"autoscale\", a DigitalOcean autoscale pool of worker_min to worker_max droplets sized by their CPU load. Either needs a Spaces bucket (spaces_bucket) for the stored files."
+  type        = string
+  default     = "fixed"
+
+  validation {
+    condition     = contains(["fixed", "autoscale"], var.worker_mode)
+    error_message = "worker_mode: \"fixed\" (worker_count droplets) or \"autoscale\" (a pool of worker_min to worker_max droplets)."
+  }
+}
+
 variable "worker_count" {
-  description = "Number of worker machines beside the main one. More than 0 needs a Spaces bucket (spaces_bucket) for the stored files."
+  description = "With worker_mode = \"fixed\": the number of worker machines beside the main one (0: the main machine's worker alone). Ignored by the autoscale pool."
   type        = number
   default     = 0
 
   validation {
     condition     = var.worker_count >= 0 && floor(var.worker_count) == var.worker_count
     error_message = "worker_count: a whole number, 0 or more."
+  }
+}
+
+variable "worker_min" {
+  description = "With worker_mode = \"autoscale\": the droplets the pool always keeps, paid around the clock (DigitalOcean's pools keep at least 1)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.worker_min >= 1 && var.worker_min <= 500 && floor(var.worker_min) == var.worker_min
+    error_message = "worker_min: a whole number from 1 to 500 (DigitalOcean's limits for a pool's minimum)."
+  }
+}
+
+variable "worker_max" {
+  description = "With worker_mode = \"autoscale\": the most droplets the pool may have at once, the ceiling of the bill during a burst. At least worker_min."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.worker_max >= 1 && var.worker_max <= 1000 && floor(var.worker_max) == var.worker_max
+    error_message = "worker_max: a whole number from 1 to 1000 (DigitalOcean's limits for a pool's maximum)."
+  }
+}
+
+variable "worker_target_cpu" {
+  description = "With worker_mode = \"autoscale\": the average CPU use (0.6 = 60%) the pool steers to. Above it the pool grows, below it shrinks; lower means more droplets and shorter queues."
+  type        = number
+  default     = 0.6
+
+  validation {
+    condition     = var.worker_target_cpu >= 0.05 && var.worker_target_cpu <= 0.95
+    error_message = "worker_target_cpu: a fraction from 0.05 to 0.95 (at 1 the pool could never grow)."
+  }
+}
+
+variable "worker_target_memory" {
+  description = "With worker_mode = \"autoscale\": an average memory use the pool also steers to, the larger answer of the two winning; 0 leaves memory out (duels are bounded by CPU and their players' memory limits)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.worker_target_memory == 0 || (var.worker_target_memory >= 0.05 && var.worker_target_memory <= 0.95)
+    error_message = "worker_target_memory: 0 (not used) or a fraction from 0.05 to 0.95."
+  }
+}
+
+variable "worker_cooldown_minutes" {
+  description = "With worker_mode = \"autoscale\": the least time between two changes of the pool's size. Keep it above a new worker's first boot (packages, Docker, building the images: several minutes), or the pool adds droplets for load that the last one was about to take."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.worker_cooldown_minutes >= 1 && floor(var.worker_cooldown_minutes) == var.worker_cooldown_minutes
+    error_message = "worker_cooldown_minutes: a whole number of minutes, 1 or more."
   }
 }
 
@@ -144,7 +210,7 @@ variable "data_volume_size" {
 }
 
 variable "spaces_bucket" {
-  description = "A DigitalOcean Spaces bucket for the stored files (submissions, duel records, player logs). Empty: files stay on the main droplet's volume, which only works with worker_count = 0."
+  description = "A DigitalOcean Spaces bucket for the stored files (submissions, duel records, player logs). Empty: files stay on the main droplet's volume, which only works without worker machines (worker_mode = \"fixed\", worker_count = 0)."
   type        = string
   default     = ""
 }

@@ -169,13 +169,28 @@ def test_the_renderer_follows_terraform_on_escapes_and_refuses_the_rest():
         render("${missing}", {})
 
 
+def user_data(body: dict[str, Any]) -> Any:
+    """A droplet's user_data, or an autoscale pool's (in its ``droplet_template``)."""
+    if "user_data" in body:
+        return body["user_data"]
+    for template in body.get("droplet_template", []):
+        if "user_data" in template:
+            return template["user_data"]
+    return None
+
+
 def template_calls() -> dict[str, tuple[Path, str]]:
-    """``{resource: (template path, local map name)}`` of each templatefile in user_data."""
+    """``{resource: (template path, local map name)}`` of each templatefile in user_data,
+    written in place or in a local (``user_data = local.worker_user_data``)."""
     calls = {}
     for address, body in resources().items():
-        if "user_data" not in body:
+        raw = user_data(body)
+        if raw is None:
             continue
-        text = expression(body["user_data"])
+        text = expression(raw)
+        named = re.fullmatch(r"local\.(\w+)", text)
+        if named:
+            text = expression(local_values()[named[1]])
         match = re.fullmatch(r'templatefile\("\$\{path\.module\}/([^"]+)", local\.(\w+)\)', text)
         assert match, f"{address}.user_data: templatefile(path, local.<map>) expected, got {text}"
         calls[address] = (TERRAFORM / match[1], match[2])
@@ -271,9 +286,11 @@ def test_tfvars_example_sets_every_variable_and_nothing_else():
 
 def test_the_example_values_pass_the_variable_types():
     example = tfvars_example()
-    kinds = {"string": str, "number": int, "bool": bool, "${list(string)}": list}
+    kinds = {"string": str, "number": (int, float), "bool": bool, "${list(string)}": list}
     for name, body in labelled("variable").items():
         assert isinstance(example[name], kinds[body["type"]]), name
+        if body["type"] == "number":
+            assert not isinstance(example[name], bool), name
 
 
 # --- the machines -----------------------------------------------------------------------------
@@ -295,8 +312,10 @@ def test_the_droplets_live_in_the_vpc_and_the_main_one_carries_the_data_volume()
     assert expression(worker["size"]) == "var.worker_size"
 
 
-def test_there_are_worker_count_workers():
-    assert expression(resources()["digitalocean_droplet.worker"]["count"]) == "var.worker_count"
+def test_the_fixed_pool_has_worker_count_workers():
+    """Which pool exists for which variables: tests/terraform/test_worker_pools.py."""
+    assert expression(resources()["digitalocean_droplet.worker"]["count"]) == "local.fixed_workers"
+    assert "var.worker_count" in expression(local_values()["fixed_workers"])
     assert unquote(labelled("variable")["worker_count"]["type"]) == "number"
 
 
@@ -349,7 +368,9 @@ def test_the_main_firewall_opens_the_web_to_all_and_the_services_to_the_vpc_only
 def test_workers_only_open_ssh_to_the_administrators():
     assert firewall_rules("worker") == {"tcp/22": ["${var.admin_cidrs}"]}
     body = resources()["digitalocean_firewall.worker"]
-    assert expression(body["droplet_ids"]) == "digitalocean_droplet.worker[*].id"
+    # By tag, never by id: the autoscale pool's droplets are unknown to Terraform.
+    assert "droplet_ids" not in body
+    assert body["tags"] == ["${digitalocean_tag.worker.id}"]
 
 
 @pytest.mark.parametrize("name", ["main", "worker"])
@@ -380,6 +401,9 @@ def test_the_outputs_give_the_addresses_and_the_site_url():
         "main_private_ip": "digitalocean_droplet.main.ipv4_address_private",
         "worker_public_ips": "digitalocean_droplet.worker[*].ipv4_address",
         "worker_private_ips": "digitalocean_droplet.worker[*].ipv4_address_private",
+        "worker_tag": "digitalocean_tag.worker.id",
+        "worker_pool_id": "one(digitalocean_droplet_autoscale.worker[*].id)",
+        "worker_pool_name": "one(digitalocean_droplet_autoscale.worker[*].name)",
     }
     for name, value in expected.items():
         assert expression(outputs[name]["value"]) == value, name
@@ -396,6 +420,9 @@ def test_each_droplet_gets_its_own_template_and_every_value_passed_is_used():
     calls = template_calls()
     assert calls["digitalocean_droplet.main"][0] == TERRAFORM / "cloud-init/main.yaml.tftpl"
     assert calls["digitalocean_droplet.worker"][0] == TERRAFORM / "cloud-init/worker.yaml.tftpl"
+    # The autoscale pool's droplets boot from the same (test_worker_pools.py renders both).
+    pool = calls["digitalocean_droplet_autoscale.worker"]
+    assert pool == calls["digitalocean_droplet.worker"]
     for address, (path, map_name) in calls.items():
         passed = local_values()[map_name]
         _, used = render(path.read_text(), {key: "x" for key in passed})
