@@ -163,11 +163,11 @@ resource "digitalocean_droplet" "worker" {
   }
 }
 
-# The autoscale pool (worker_mode = "autoscale"): DigitalOcean keeps between worker_min and
-# worker_max droplets, adding one when the pool's average CPU stays above worker_target_cpu
-# and removing one below it, at most once per worker_cooldown_minutes. Its droplets are the
-# fixed pool's: same size, image, VPC, keys, tags and cloud-config. DEPLOY.md, "Workers: a
-# fixed pool or an autoscale pool", weighs the two.
+# The autoscale pool (worker_mode = "autoscale"): DigitalOcean keeps worker_min to worker_max
+# droplets, as many as ceil(droplets * average CPU / worker_target_cpu), and changes that
+# number at most once per worker_cooldown_minutes. Its droplets are the fixed pool's: same
+# size, image, VPC, keys, tags and cloud-config. DEPLOY.md, "Workers: a fixed pool or an
+# autoscale pool", weighs the two.
 resource "digitalocean_droplet_autoscale" "worker" {
   count = local.autoscale_pools
 
