@@ -56,7 +56,7 @@ class OpponentError(RuntimeError):
 class ArenaEnv(gym.Env[np.ndarray, np.int64]):
     """One game of the arena against an opponent (see the module's docstring)."""
 
-    metadata: dict[str, Any] = {"render_modes": ["ansi"]}
+    metadata: dict[str, Any] = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
         self,
@@ -190,3 +190,15 @@ class ArenaEnv(gym.Env[np.ndarray, np.int64]):
             # The match is decided: its reward stands, the failure is reported.
             return {"opponent_error": str(exc)}
         return {}
+
+
+def register() -> None:
+    """Register every game as ``arena/<game>-v0`` for ``gymnasium.make`` (done on import):
+    ``gymnasium.make("arena/connect-four-v0", opponent="minimax")``."""
+    for slug in environments.slugs():
+        env_id = f"arena/{slug}-v0"
+        if env_id not in gym.registry:
+            gym.register(env_id, entry_point=ArenaEnv, kwargs={"game": slug})
+
+
+register()
