@@ -167,7 +167,11 @@ def local_opponent(
     def open_handle(game: str) -> PlayerHandle:
         try:
             spec = player_spec(
-                os.fspath(folder), "opponent", Limits.for_environment(game, **limits), sandbox, stack
+                os.fspath(folder),
+                "opponent",
+                Limits.for_environment(game, **limits),
+                sandbox,
+                stack,
             )
         except BadInput as exc:
             raise ValueError(str(exc)) from None
@@ -235,7 +239,11 @@ class HostedOpponent:
         self._finish()
         remote_match = self._remote_match
         if remote_match is None:
-            from arena.connect import RemoteMatch  # the remote-agent client, stdlib only
+            # The remote-agent client (stdlib only), written beside this package; the ignore
+            # only matters on a checkout that does not have it yet.
+            from arena.connect import (  # type: ignore[import-not-found, unused-ignore]
+                RemoteMatch,
+            )
 
             remote_match = RemoteMatch
         self._mirror = environments.new_game(game)

@@ -160,7 +160,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.int64]):
             return observation(game.state()), reward, True, False, self._info(**error)
         return observation(game.state()), reward, False, False, self._info()
 
-    def render(self) -> str | None:  # type: ignore[override]
+    def render(self) -> str | None:
         if self.render_mode != "ansi":
             return None
         over = self.game.done or self._over
@@ -198,7 +198,9 @@ def register() -> None:
     for slug in environments.slugs():
         env_id = f"arena/{slug}-v0"
         if env_id not in gym.registry:
-            gym.register(env_id, entry_point=ArenaEnv, kwargs={"game": slug})
+            gym.register(
+                env_id, entry_point="arena.training.single:ArenaEnv", kwargs={"game": slug}
+            )
 
 
 register()

@@ -12,17 +12,17 @@ import pytest
 pytest.importorskip("gymnasium")
 pytest.importorskip("pettingzoo")
 
-import gymnasium  # noqa: E402
-from gymnasium.utils.env_checker import check_env  # noqa: E402
-from pettingzoo.test import api_test, seed_test  # noqa: E402
+import gymnasium
+from gymnasium.utils.env_checker import check_env
+from pettingzoo.test import api_test, seed_test
 
-import environments  # noqa: E402
-from arena.training.aec import ArenaAECEnv  # noqa: E402
-from arena.training.opponents import PlayerOpponent, example_opponent  # noqa: E402
-from arena.training.single import ArenaEnv  # noqa: E402
-from run_duel.match import play_match  # noqa: E402
-from run_duel.players import InProcessPlayer, load_player  # noqa: E402
-from tests.conftest import EXAMPLE_PLAYERS  # noqa: E402
+import environments
+from arena.training.aec import ArenaAECEnv
+from arena.training.opponents import PlayerOpponent, example_opponent
+from arena.training.single import ArenaEnv
+from run_duel.match import play_match
+from run_duel.players import InProcessPlayer, load_player
+from tests.conftest import EXAMPLE_PLAYERS
 
 GAMES = ["tic-tac-toe", "connect-four", "quarto"]
 
@@ -58,15 +58,15 @@ def test_a_local_player_folder_is_an_opponent_in_its_process_sandbox():
             warnings.filterwarnings("ignore", message=".*alternative render modes")
             check_env(env)
         outcomes = set()
-        obs, info = env.reset(seed=3)
+        _, info = env.reset(seed=3)
         for _ in range(12):
             total, terminated = 0.0, False
             while not terminated:
-                obs, reward, terminated, truncated, info = env.step(legal(info["action_mask"])[0])
+                _, reward, terminated, truncated, info = env.step(legal(info["action_mask"])[0])
                 total += float(reward)
                 assert not truncated and "opponent_error" not in info
             outcomes.add(total)
-            obs, info = env.reset()
+            _obs, info = env.reset()
         assert outcomes <= {-1.0, 0.0, 1.0}
         # A sandboxed player: a process of its own, alive between the episodes.
         assert env.opponent.handle.__class__.__name__ == "ProcessPlayer"
@@ -159,10 +159,10 @@ def test_an_episode_is_the_duels_match_the_opponent_sees_what_a_duel_shows_it(ga
     in_env: list = []
     handle = InProcessPlayer(Recorder(in_env), state_dtype=dtype)
     env = ArenaEnv(game, PlayerOpponent(lambda _game: handle), agent_first=agent_first)
-    obs, info = env.reset(seed=0)
+    _, info = env.reset(seed=0)
     total, terminated = 0.0, False
     while not terminated:
-        obs, reward, terminated, _, info = env.step(legal(info["action_mask"])[0])
+        _obs, reward, terminated, _, info = env.step(legal(info["action_mask"])[0])
         total += float(reward)
     assert total == record["player_1_score"]
     assert in_env == in_duel
@@ -184,7 +184,7 @@ def test_tic_tac_toe_rewards_follow_the_rules():
 
 def test_an_invalid_action_loses_the_match_as_in_the_arena():
     env = ArenaEnv("quarto", "random", agent_first=True)
-    obs, info = env.reset(seed=0)
+    _obs, info = env.reset(seed=0)
     _, reward, terminated, truncated, info = env.step(15)  # hands over the piece it places
     assert (reward, terminated, truncated) == (-100.0, True, False)
     assert "invalid_action" in info and not info["action_mask"].any()
@@ -205,10 +205,10 @@ def test_the_opponents_error_is_the_agents_win(hostile):
     folder = EXAMPLE_PLAYERS / "hostile" / hostile
     opponent = PlayerOpponent(lambda game: load_player(folder, label="opponent"))
     env = ArenaEnv("tic-tac-toe", opponent, agent_first=True)
-    obs, info = env.reset(seed=0)
+    _, info = env.reset(seed=0)
     total, terminated = 0.0, False
     while not terminated:
-        obs, reward, terminated, _, info = env.step(legal(info["action_mask"])[0])
+        _obs, reward, terminated, _, info = env.step(legal(info["action_mask"])[0])
         total += float(reward)
     assert total == 1.0
     assert "opponent_error" in info

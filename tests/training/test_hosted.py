@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("gymnasium")
 
-import environments  # noqa: E402
-from arena.training.opponents import HostedOpponent, OpponentMismatch  # noqa: E402
-from arena.training.single import ArenaEnv  # noqa: E402
+import environments
+from arena.training.opponents import HostedOpponent, OpponentMismatch
+from arena.training.single import ArenaEnv
 
 
 class StandInMatch:
@@ -18,8 +18,9 @@ class StandInMatch:
 
     opened: list[StandInMatch] = []
 
-    def __init__(self, server, token, game, competitor, version=None, *, agent_first=False,
-                 timeout=120.0):
+    def __init__(
+        self, server, token, game, competitor, version=None, *, agent_first=False, timeout=120.0
+    ):
         self.args = (server, token, game, competitor, version, agent_first)
         self.game = environments.new_game(game)
         self.result = None
@@ -57,8 +58,9 @@ class StandInMatch:
 
 
 def hosted(match_class=StandInMatch):
-    return HostedOpponent("https://arena.example", "tok", "ada-minimax", 3,
-                          remote_match=match_class)
+    return HostedOpponent(
+        "https://arena.example", "tok", "ada-minimax", 3, remote_match=match_class
+    )
 
 
 def play_episode(env, **reset):

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("gymnasium")
 
-from tests.conftest import EXAMPLE_PLAYERS  # noqa: E402
+from tests.conftest import EXAMPLE_PLAYERS
 
 FOLDER = EXAMPLE_PLAYERS / "q_learning"
 
