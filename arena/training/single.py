@@ -29,6 +29,11 @@
   picks it for one episode. ``reset(seed=...)`` restarts the alternation and seeds the
   opponent, so an episode is reproducible from its seed. ``info["agent_first"]`` says it.
 - Episodes always terminate (the games are bounded): never truncated.
+- **Seeds**: every episode seeds the opponent as a duel seeds a match, from the environment's
+  generator. An example player in this process is seeded the way the arena seeds players:
+  Python's global ``random`` and numpy's global generator, in this process. Draw your agent's
+  exploration from a generator of its own (``random.Random(seed)``,
+  ``np.random.default_rng(seed)``), as ``example_players/q_learning/train.py`` does.
 """
 
 from __future__ import annotations
