@@ -273,6 +273,7 @@ class HostedOpponent:
                 "the game is over here but the server's match goes on: "
                 "is this checkout's version of the game the server's?"
             )
+        self._check(self.mirror.state(), "at the end of the match", before_agent=False)
         self._finish()
 
     def close(self) -> None:
