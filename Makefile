@@ -59,6 +59,7 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/bench_zip_check.py
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_early_stop.py
+	$(BIN)/python bench/bench_training.py
 
 # The player base image: from an official Python image when registries are reachable...
 base-image:
