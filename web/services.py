@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -618,5 +619,53 @@ def challenges_of(competitor: Competitor) -> QuerySet[Duel]:
         Duel.objects.filter(kind=Duel.CHALLENGE)
         .filter(Q(revision_1__competitor=competitor) | Q(revision_2__competitor=competitor))
         .select_related("challenger", "revision_1__competitor", "revision_2__competitor")
+        .prefetch_related("tournaments")  # none: duel_row asks
         .order_by("-created", "-pk")
     )
+
+
+@dataclass
+class ChallengeChoices:
+    """What the challenge form of a competitor's page offers a viewer: their validated
+    revisions of the game (theirs to play with), the competitor's validated versions, the most
+    matches; or why there is no form (``reason``)."""
+
+    revisions: list[Revision]
+    opponent_versions: list[int]
+    longest: int
+    reason: str = ""
+    per_day: int = dataclasses.field(default_factory=lambda: settings.ARENA_CHALLENGES_PER_DAY)
+
+
+def challenge_choices(user: User, competitor: Competitor) -> ChallengeChoices:
+    game = competitor.environment
+    longest = challenge_length(game)
+    if not game.active:
+        return ChallengeChoices([], [], longest, f"{game.name} is closed: no more challenges.")
+    if not competitor.is_public and competitor.owner_id != user.pk:
+        return ChallengeChoices([], [], longest, "It is private: only its owner challenges it.")
+    versions = list(
+        competitor.revisions.filter(test_state=Revision.TEST_COMPLETED)
+        .order_by("-version")
+        .values_list("version", flat=True)
+    )
+    if not versions:
+        return ChallengeChoices([], [], longest, "It has no validated revision to challenge yet.")
+    revisions = list(
+        Revision.objects.filter(
+            competitor__owner=user,
+            competitor__environment=game,
+            test_state=Revision.TEST_COMPLETED,
+        )
+        .select_related("competitor")
+        .defer(*REVISION_LOG_FIELDS, "test_duel")
+        .order_by("competitor__name", "-version")
+    )
+    if not revisions:
+        return ChallengeChoices(
+            [],
+            versions,
+            longest,
+            f"You can challenge it once one of your {game.name} revisions has passed validation.",
+        )
+    return ChallengeChoices(revisions, versions, longest)
