@@ -644,13 +644,12 @@ def challenge_choices(user: User, competitor: Competitor) -> ChallengeChoices:
         return ChallengeChoices([], [], longest, f"{game.name} is closed: no more challenges.")
     if not competitor.is_public and competitor.owner_id != user.pk:
         return ChallengeChoices([], [], longest, "It is private: only its owner challenges it.")
+    # Both lists always (two queries, whatever the page shows): the page's cost stays flat.
     versions = list(
         competitor.revisions.filter(test_state=Revision.TEST_COMPLETED)
         .order_by("-version")
         .values_list("version", flat=True)
     )
-    if not versions:
-        return ChallengeChoices([], [], longest, "It has no validated revision to challenge yet.")
     revisions = list(
         Revision.objects.filter(
             competitor__owner=user,
@@ -661,6 +660,8 @@ def challenge_choices(user: User, competitor: Competitor) -> ChallengeChoices:
         .defer(*REVISION_LOG_FIELDS, "test_duel")
         .order_by("competitor__name", "-version")
     )
+    if not versions:
+        return ChallengeChoices([], [], longest, "It has no validated revision to challenge yet.")
     if not revisions:
         return ChallengeChoices(
             [],
