@@ -9,10 +9,10 @@ Who may see what is :mod:`web.access`'s; what happens to a revision once stored 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
