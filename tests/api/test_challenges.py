@@ -58,6 +58,13 @@ def test_a_challenge_is_an_unranked_duel_of_the_chosen_length(owner, as_owner, m
         num_matches=6,
     )
     assert as_owner.get(f"{CHALLENGES}{other.pk}/").status_code == 404
+    # The duel list tells them apart.
+    listed = as_owner.get("/api/v1/duels/?competitor=theirs&kind=challenge").json()["results"]
+    assert [d["id"] for d in listed] == [duel.pk]
+    listed = as_owner.get("/api/v1/duels/?kind=tournament").json()["results"]
+    assert [(d["id"], d["kind"], d["challenger"]) for d in listed] == [
+        (other.pk, "tournament", None)
+    ]
 
 
 def test_the_matches_default_to_the_duel_length_and_are_bounded_by_it(as_owner, mine, theirs):

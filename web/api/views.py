@@ -346,6 +346,12 @@ class TournamentDetail(generics.RetrieveAPIView):
         OpenApiParameter("game", str, description="only this game's duels"),
         OpenApiParameter("competitor", str, description="only duels this competitor played"),
         OpenApiParameter("state", str, enum=[state for state, _ in Duel.STATES]),
+        OpenApiParameter(
+            "kind",
+            str,
+            enum=[kind for kind, _ in Duel.KINDS],
+            description="tournament or challenge",
+        ),
     ]
 )
 class DuelList(generics.ListAPIView):
@@ -372,6 +378,8 @@ class DuelList(generics.ListAPIView):
             )
         if wanted.get("state"):
             duels = duels.filter(state=wanted["state"])
+        if wanted.get("kind"):
+            duels = duels.filter(kind=wanted["kind"])
         return duels
 
 
@@ -381,6 +389,7 @@ class DuelFilter(serializers.Serializer):
     game = serializers.SlugField(required=False)
     competitor = serializers.SlugField(required=False)
     state = serializers.ChoiceField(choices=Duel.STATES, required=False)
+    kind = serializers.ChoiceField(choices=Duel.KINDS, required=False)
 
 
 class DuelDetail(generics.RetrieveAPIView):
