@@ -1,12 +1,16 @@
 """``arena submit``: send a player to an arena server, follow it, then show the new
-revision's rank once an edition ranks it; ``arena duel``: a local duel (the dev kit,
-``python -m run_duel``); ``arena rerun``: a duel of the server played again here, move for
-move (:mod:`arena.rerun`).
+revision's rank once an edition ranks it; ``arena challenge``: an unranked duel on the server
+between one of your revisions and another, followed to its result; ``arena duel``: a local
+duel (the dev kit, ``python -m run_duel``); ``arena rerun``: a duel of the server played again
+here, move for move (:mod:`arena.rerun`).
 
 Every failure is one line on standard error. Exit status of ``submit``: 0 when the revision
 passed its validation (or was uploaded, with ``--no-wait``), 1 when its build or validation
 failed (the end of the log that tells why is shown once), 2 on bad input (token, game,
-folder, a zip the server refused), 3 when the server is unreachable or failing.
+folder, a zip the server refused), 3 when the server is unreachable or failing. Of
+``challenge``: 0 when the duel was played to the end (or sent, with ``--no-wait``), 1 when
+it failed (the arena's error), 2 on bad input (a refused challenge, a spent quota), 3 as
+``submit``'s.
 """
 
 from __future__ import annotations
@@ -83,6 +87,40 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="once valid, seconds to wait for the edition that ranks the new revision "
         f"(default {RANK_WAIT:g}; 0: do not wait)",
     )
+    challenge = commands.add_parser(
+        "challenge",
+        help="an unranked duel of one of your revisions against another, played on the server",
+        description="Challenge a competitor (public, or yours) with one of your competitors: an "
+        "unranked duel of the number of matches you choose, played on the server like a "
+        "tournament's duel (after them) and counted in no ranking. Waits for it and shows "
+        "the result.",
+    )
+    challenge.add_argument("--game", "-g", required=True, help="tic-tac-toe, connect-four, quarto")
+    challenge.add_argument(
+        "--competitor",
+        "-c",
+        required=True,
+        metavar="MINE[@VERSION]",
+        help="your competitor (player 1), at its latest validated revision or @VERSION",
+    )
+    challenge.add_argument(
+        "--against",
+        "-a",
+        required=True,
+        metavar="OTHER[@VERSION]",
+        help="the opponent, at its latest validated revision or @VERSION",
+    )
+    challenge.add_argument(
+        "--matches", "-n", type=int, help="how many matches (default: the game's duel length)"
+    )
+    challenge.add_argument("--server", help=f"default: ARENA_SERVER, else {DEFAULT_SERVER}")
+    challenge.add_argument("--token", help="your API token; default: ARENA_TOKEN")
+    challenge.add_argument(
+        "--no-wait", action="store_true", help="stop once sent, without following it"
+    )
+    challenge.add_argument(
+        "--timeout", type=float, default=3600, help="seconds to follow it (default 3600)"
+    )
     commands.add_parser(
         "duel",
         add_help=False,
@@ -112,12 +150,15 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     args = parse_args(argv)
     out = out or sys.stdout
     try:
-        return submit(args, out)
+        return challenge(args, out) if args.command == "challenge" else submit(args, out)
     except CliError as exc:
         print(f"arena: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
-        print("arena: interrupted; the revision goes on being built on the server", file=sys.stderr)
+        going_on = (
+            "challenge goes on" if args.command == "challenge" else "revision goes on being built"
+        )
+        print(f"arena: interrupted; the {going_on} on the server", file=sys.stderr)
         return 130
     except Exception as exc:
         # A bug of ours or a server that answers something unexpected: one line still, and the
@@ -325,3 +366,115 @@ def _show_leaderboard(leaderboard: list[dict[str, Any]], out: TextIO) -> None:
     print(f"  {results.RANKED_BY}", file=out)
     for line in results.table(results.LEADERBOARD_HEADER, rows):
         print(f"  {line}", file=out)
+
+
+# --- arena challenge ------------------------------------------------------------------------
+
+
+def _name_and_version(given: str, option: str) -> tuple[str, int | None]:
+    """``name`` or ``name@version``."""
+    name, at, version = given.partition("@")
+    if not name or (at and not version.isdigit()):
+        raise CliError(f"{option} {given!r}: give a competitor's name, or name@version (bot@3)")
+    return name, int(version) if at else None
+
+
+def challenge(args: argparse.Namespace, out: TextIO) -> int:
+    server = env_or(args.server, "ARENA_SERVER", DEFAULT_SERVER)
+    token = env_or(args.token, "ARENA_TOKEN")
+    if not token:
+        raise CliError(
+            f"no API token: create one on {server.rstrip('/')}/account/api-token/ and pass it "
+            "with --token or ARENA_TOKEN"
+        )
+    mine, version = _name_and_version(args.competitor, "--competitor")
+    theirs, their_version = _name_and_version(args.against, "--against")
+    wanted: dict[str, Any] = {"game": args.game, "competitor": mine, "opponent": theirs}
+    if version is not None:
+        wanted["version"] = version
+    if their_version is not None:
+        wanted["opponent_version"] = their_version
+    if args.matches is not None:
+        wanted["matches"] = args.matches
+    client = ArenaClient(server, token)
+    duel = client.post_json("/api/v1/challenges/", wanted)
+    print(f"challenge {duel['id']} sent: {_versus(duel)}, unranked: {duel['url']}", file=out)
+    if args.no_wait:
+        return 0
+    duel = _follow_duel(client, f"/api/v1/challenges/{duel['id']}/", args.timeout, out)
+    if duel["state"] != "COMPLETED":
+        first_line = ((duel.get("error_msg") or "").strip().splitlines() or ["no reason"])[0]
+        raise CliError(
+            f"challenge {duel['id']} failed: {first_line} (the arena's failure, never a player's "
+            "fault)",
+            REJECTED,
+        )
+    _show_duel(duel, out)
+    return 0
+
+
+def _versus(duel: dict[str, Any]) -> str:
+    one, two = duel["player_1"], duel["player_2"]
+    matches = duel["num_matches"]
+    return (
+        f"{one['competitor']} v{one['version']} against {two['competitor']} v{two['version']}, "
+        f"{matches} match{'es' if matches != 1 else ''}"
+    )
+
+
+def _follow_duel(client: ArenaClient, path: str, timeout: float, out: TextIO) -> dict[str, Any]:
+    """Poll the duel until it has ended, telling each state and each match played."""
+    deadline = time.monotonic() + timeout
+    told = ""
+    while True:
+        duel = client.get(path)
+        if duel["state"] == "SCHEDULED":
+            news = "  waiting for a free worker (challenges come after the tournaments' duels)"
+        elif duel["state"] == "RUNNING":
+            news = f"  playing: {duel['matches_done']} of {duel['num_matches']} matches"
+        else:
+            news = ""
+        if news and news != told:
+            told = news
+            print(news, file=out, flush=True)
+        if duel["state"] in ("COMPLETED", "FAILED"):
+            return duel
+        if time.monotonic() > deadline:
+            raise CliError(
+                f"the challenge is still {duel['state'].lower()} after {timeout:g} s; follow it "
+                f"on {duel['url']}",
+                SERVER_FAILURE,
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def _show_duel(duel: dict[str, Any], out: TextIO) -> None:
+    """The result in the arena's words: each side's matches W-D-L (its opponent's errors are
+    matches won) and score, then who won the duel."""
+    won = duel["player_1_matches_won"], duel["player_2_matches_won"]
+    draws = duel["draws"]
+    rows: list[tuple[str, str, str]] = []
+    for side, other in ((1, 2), (2, 1)):
+        player = duel[f"player_{side}"]
+        rows.append(
+            (
+                f"{player['competitor']} v{player['version']}",
+                results.format_wdl(won[side - 1], draws, won[other - 1]),
+                results.format_score(duel[f"player_{side}_score"]),
+            )
+        )
+    width = max(len(name) for name, _, _ in rows)
+    for name, wdl, score in rows:
+        print(
+            f"  {name.ljust(width)}  matches {'-'.join(results.WDL)} {wdl}  score {score}", file=out
+        )
+    winner = {"PLAYER_1_WIN": 1, "PLAYER_2_WIN": 2}.get(duel["result"])
+    if winner is None:
+        print("the challenge is a draw (unranked: no ranking changed)", file=out)
+    else:
+        player = duel[f"player_{winner}"]
+        print(
+            f"{player['competitor']} v{player['version']} won the challenge (unranked: no "
+            "ranking changed)",
+            file=out,
+        )

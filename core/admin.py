@@ -333,6 +333,7 @@ class DuelAdmin(admin.ModelAdmin):
         game_column("environment"),
         "revision_1",
         "revision_2",
+        "kind",
         "state",
         "result",
         "matches_done",
@@ -342,7 +343,7 @@ class DuelAdmin(admin.ModelAdmin):
         "finished",
         "worker",
     )
-    list_filter = ("environment", "state", "result")
+    list_filter = ("environment", "kind", "state", "result")
     search_fields = ("=id", "revision_1__competitor__name", "revision_2__competitor__name")
     list_select_related = ("environment", "revision_1__competitor", "revision_2__competitor")
     actions = [rerun_duels_action]
@@ -350,6 +351,8 @@ class DuelAdmin(admin.ModelAdmin):
     # pipeline's: never edited (re-run it with the action instead).
     readonly_fields = (
         "environment",
+        "kind",
+        "challenger",
         "revision_1",
         "revision_2",
         "rules_version",

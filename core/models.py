@@ -296,7 +296,23 @@ class Duel(models.Model):
         (FAILED, "failed"),
     ]
 
+    # A challenge is a duel a participant asked for (web.services.start_challenge): played the
+    # same way, on its own queue, and never part of an edition, a ranking or a record's counts.
+    # The kind says so even once its challenger's account is gone.
+    TOURNAMENT = "tournament"
+    CHALLENGE = "challenge"
+    KINDS = [(TOURNAMENT, "tournament duel"), (CHALLENGE, "challenge: unranked")]
+
     environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="duels")
+    kind = models.CharField(max_length=12, choices=KINDS, default=TOURNAMENT)
+    challenger = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="challenges",
+        help_text="who asked for the challenge",
+    )
     revision_1 = models.ForeignKey(
         Revision, on_delete=models.PROTECT, related_name="duels_as_player_1"
     )
@@ -353,6 +369,7 @@ class Duel(models.Model):
         indexes = [
             models.Index(fields=["revision_1", "revision_2", "rules_version", "num_matches"]),
             models.Index(fields=["state"]),
+            models.Index(fields=["challenger", "created"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -366,6 +383,10 @@ class Duel(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.COMPLETED, self.FAILED)
+
+    @property
+    def is_challenge(self) -> bool:
+        return self.kind == self.CHALLENGE
 
     @property
     def tally(self) -> dict[str, int | float]:

@@ -55,6 +55,11 @@ VALIDATE = "duel_runner.tasks.validate_revision"
 PUBLISH = "publisher.tasks.publish_revision"
 RUN_DUEL = "duel_runner.tasks.run_duel"
 
+# Challenges (unranked duels a participant asks for) are played by the same task on a queue of
+# their own, which workers read after the default one (core/celery.py): a tournament's duels
+# never wait behind challenges.
+CHALLENGES_QUEUE = "challenges"
+
 
 @dataclass(frozen=True)
 class Work:
@@ -200,12 +205,17 @@ def advance(revision: Revision) -> None:
         send(name, revision.pk)
 
 
+def duel_options(duel: Duel) -> dict[str, Any]:
+    """How the duel's task is sent: a challenge goes to its own queue, the rest to the default."""
+    return {"queue": CHALLENGES_QUEUE} if duel.kind == Duel.CHALLENGE else {}
+
+
 def send_duels(duels: Iterable[Duel]) -> None:
     """Send the scheduled ones of ``duels`` to be played (on commit)."""
     for duel in duels:
         name = next_duel_task(duel)
         if name is not None:
-            send(name, duel.pk)
+            send(name, duel.pk, **duel_options(duel))
 
 
 # --- Trying again ---------------------------------------------------------------------------
@@ -225,15 +235,16 @@ def retry_delay(work: Work, attempts: int) -> float:
     return min(work.max_delay, work.first_delay * 2 ** max(0, attempts - 1))
 
 
-def retry(work: Work, pk: int, attempts: int) -> float:
+def retry(work: Work, pk: int, attempts: int, **options: Any) -> float:
     """Send the row's task again after its backoff delay (on commit); returns the delay.
 
     The row is already back in its scheduled state. Not ``task.retry()``: run eagerly (the
     embedded demo) it raises ``Retry`` through the caller; a new message does the same job.
-    It carries ``attempts`` as Celery's ``retries``, which publishing counts by.
+    It carries ``attempts`` as Celery's ``retries``, which publishing counts by. ``options``
+    go to ``apply_async`` too (a challenge's ``queue``: :func:`duel_options`).
     """
     delay = retry_delay(work, attempts)
-    send(work.task, pk, countdown=delay, retries=attempts)
+    send(work.task, pk, countdown=delay, retries=attempts, **options)
     return delay
 
 
@@ -327,8 +338,18 @@ def requeue_stuck_work(stale_after: float | None = None) -> dict[str, int]:
                 worker="",
                 heartbeat=timezone.now(),
             )
+            # A challenge goes back to its own queue.
+            challenges = (
+                set(
+                    Duel.objects.filter(pk__in=ids, kind=Duel.CHALLENGE).values_list(
+                        "pk", flat=True
+                    )
+                )
+                if work is DUELS
+                else set()
+            )
             for pk in ids:
-                send(work.task, pk)
+                send(work.task, pk, **({"queue": CHALLENGES_QUEUE} if pk in challenges else {}))
         counts[work.name] = len(ids)
         counts[f"{work.name} given up"] = len(spent)
         taken_back = sum(1 for _, state, _ in rows if state == work.running)

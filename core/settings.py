@@ -205,6 +205,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # How long an unacknowledged task waits before Redis hands it to another worker.
     "visibility_timeout": env_int("ARENA_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=10),
+    # A worker takes from its queues in the order of its --queues, the first non-empty one
+    # first (not in turn): the compose worker's "moves,arena,challenges" plays challenges only
+    # when no tournament work waits (core.pipeline.CHALLENGES_QUEUE).
+    "queue_order_strategy": "priority",
 }
 CELERY_TASK_DEFAULT_QUEUE = "arena"
 _SWEEP_INTERVAL = env_float("ARENA_REQUEUE_INTERVAL", 30.0, minimum=1.0)
@@ -424,3 +428,7 @@ if CELERY_BROKER_URL:
 # an address when logged out) may hold at once in a web process.
 ARENA_PLAY_MATCHES_PER_USER = env_int("ARENA_PLAY_MATCHES_PER_USER", 1, minimum=1)
 ARENA_LIVE_STREAMS_PER_VIEWER = env_int("ARENA_LIVE_STREAMS_PER_VIEWER", 1, minimum=1)
+# Challenges (unranked duels a participant asks for, web.services.start_challenge): how many a
+# user may ask for in 24 hours, and how many of theirs may wait or play at once.
+ARENA_CHALLENGES_PER_DAY = env_int("ARENA_CHALLENGES_PER_DAY", 10, minimum=0)
+ARENA_CHALLENGES_AT_ONCE = env_int("ARENA_CHALLENGES_AT_ONCE", 2, minimum=1)

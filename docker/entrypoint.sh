@@ -3,8 +3,9 @@
 #
 #   web              gunicorn with uvicorn's worker (ASGI, core.asgi) on ARENA_WEB_BIND
 #                    (0.0.0.0:8000), settings in docker/gunicorn.conf.py
-#   worker           a Celery worker of the "arena" queue (builds, validations, duels) and
-#                    the "moves" queue (the API's moves: short, someone waits for them),
+#   worker           a Celery worker of the "arena" queue (builds, validations, duels),
+#                    the "moves" queue (the API's moves: short, someone waits for them) and
+#                    the "challenges" queue (unranked duels, taken when nothing else waits),
 #                    ARENA_WORKER_CONCURRENCY processes (default: 2)
 #   play             a Celery worker of the "play" queue (human matches against agents),
 #                    ARENA_PLAY_MAX_MATCHES processes (default: 4): its own pool, so duels
@@ -122,7 +123,9 @@ case "$role" in
       # A human match holds a process for as long as the human plays.
       queue=play concurrency=${ARENA_PLAY_MAX_MATCHES:-4}
     else
-      queue=arena,moves concurrency=${ARENA_WORKER_CONCURRENCY:-2}
+      # In this order, the first non-empty queue first (core/settings.py): moves (someone
+      # waits), then builds, validations and tournament duels, then challenges.
+      queue=moves,arena,challenges concurrency=${ARENA_WORKER_CONCURRENCY:-2}
     fi
     exec celery -A core worker \
       --hostname "$role@%h" \

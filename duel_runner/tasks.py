@@ -159,7 +159,7 @@ def validation_refused(revision: Revision, exc: Exception) -> list[str]:
     limit_for=staticmethod(_duel_time_limit),
 )
 def run_duel_task(duel_id: int) -> None:
-    """Play a tournament duel and record its result once."""
+    """Play a duel (a tournament's or a challenge) and record its result once."""
 
     def start(duel: Duel) -> None:
         duel.attempts += 1
@@ -206,7 +206,7 @@ def run_duel_task(duel_id: int) -> None:
                 duel.attempts,
                 duel.error_msg,
             )
-            pipeline.retry(pipeline.DUELS, duel_id, duel.attempts)
+            pipeline.retry(pipeline.DUELS, duel_id, duel.attempts, **pipeline.duel_options(duel))
         return
     _record_outcome(duel, record, players[0].log.text(), players[1].log.text())
 

@@ -188,7 +188,11 @@ class CeleryProcesses:
         self.processes[name] = process
         return process
 
-    def worker(self, name: str = "worker1", concurrency: int = 1) -> subprocess.Popen[bytes]:
+    def worker(
+        self, name: str = "worker1", concurrency: int = 1, queues: str | None = None
+    ) -> subprocess.Popen[bytes]:
+        """A worker of ``queues`` (comma-separated, taken in that order), by default the
+        default queue only."""
         return self.start(
             name,
             "worker",
@@ -200,6 +204,7 @@ class CeleryProcesses:
             "INFO",
             "--without-gossip",
             "--without-mingle",
+            *(["--queues", queues] if queues else []),
         )
 
     def beat(self) -> subprocess.Popen[bytes]:

@@ -131,6 +131,8 @@ def _reusable_duels(
     ids = [r.pk for r in revisions]
     duels = Duel.objects.filter(
         environment=environment,
+        # A challenge is its challenger's, unranked: never an edition's duel.
+        kind=Duel.TOURNAMENT,
         revision_1_id__in=ids,
         revision_2_id__in=ids,
         rules_version=environment.rules_version,
@@ -301,6 +303,8 @@ def _schedule_extra_duels(
 
 def duel_finished(duel: Duel) -> None:
     """Called in the transaction that records a duel's outcome: every edition holding it."""
+    if duel.kind == Duel.CHALLENGE:
+        return  # no edition holds a challenge: it changes no ranking
     for tournament in Tournament.objects.filter(duels=duel):
         update_ranking(tournament)
 

@@ -125,6 +125,7 @@ def get_duel(pk: int) -> Duel:
     return get_object_or_404(
         Duel.objects.select_related(
             "environment",
+            "challenger",
             "revision_1__competitor__owner",
             "revision_2__competitor__owner",
         ),
@@ -168,3 +169,46 @@ PUBLIC_TEST_DUEL_KEYS = {"environment", "rules_version", "result", "num_matches"
 def public_test_duel(duel: dict | None) -> dict | None:
     """The validation duel's counters as a stranger may see them."""
     return None if duel is None else {k: v for k, v in duel.items() if k in PUBLIC_TEST_DUEL_KEYS}
+
+
+# --- Challenges -----------------------------------------------------------------------------
+
+
+def challenge_refusal(user: User, revision: Revision, opponent: Revision) -> tuple[str, str] | None:
+    """Why ``user`` may not challenge ``opponent`` with ``revision``, as (the field it is about,
+    the message), or None when they may.
+
+    A challenge is played with one of the challenger's own validated revisions, against a
+    validated revision of the same game that is public or also their own: a private
+    competitor's duels are its owner's to ask for.
+    """
+    mine, theirs = revision.competitor, opponent.competitor
+    if mine.owner_id != user.pk:
+        return (
+            "competitor",
+            f"{mine.name} belongs to someone else: you challenge with one of your own competitors.",
+        )
+    if theirs.environment_id != mine.environment_id:
+        return (
+            "opponent",
+            f"{theirs.name} plays {theirs.environment.name}, not {mine.environment.name}: "
+            "choose an opponent of the same game.",
+        )
+    if not theirs.is_public and theirs.owner_id != user.pk:
+        return (
+            "opponent",
+            f"{theirs.name} is private: you can challenge public competitors and your own.",
+        )
+    for field, candidate in (("version", revision), ("opponent_version", opponent)):
+        if not candidate.is_valid:
+            return (
+                field,
+                f"{candidate} has not passed its validation (it is "
+                f"{candidate.get_test_state_display()}): choose a validated revision.",
+            )
+    if revision.pk == opponent.pk:
+        return (
+            "opponent_version",
+            f"{revision} cannot challenge itself: choose another opponent or another version.",
+        )
+    return None

@@ -70,7 +70,10 @@ def one_line(text: str, limit: int = ONE_LINE_CHARS) -> str:
 
 
 def _mine(competitor: Competitor) -> Q:
-    return Q(revision_1__competitor=competitor) | Q(revision_2__competitor=competitor)
+    """Its tournament duels: challenges are unranked and listed apart
+    (web.services.challenges_of), so no record counts them."""
+    sides = Q(revision_1__competitor=competitor) | Q(revision_2__competitor=competitor)
+    return sides & Q(kind=Duel.TOURNAMENT)
 
 
 def side_of(duel: Duel, competitor: Competitor) -> int:
@@ -182,12 +185,13 @@ def duel_row(duel: Duel, competitor: Competitor) -> dict[str, Any]:
 
 def opponents_of(competitor: Competitor) -> list[str]:
     """The names of every competitor it has a duel with, for the filter's choices."""
+    duels = Duel.objects.filter(kind=Duel.TOURNAMENT)
     names = set(
-        Duel.objects.filter(revision_1__competitor=competitor).values_list(
+        duels.filter(revision_1__competitor=competitor).values_list(
             "revision_2__competitor__name", flat=True
         )
     ) | set(
-        Duel.objects.filter(revision_2__competitor=competitor).values_list(
+        duels.filter(revision_2__competitor=competitor).values_list(
             "revision_1__competitor__name", flat=True
         )
     )
@@ -727,7 +731,7 @@ def first_player_advantage(
     file read. On a cold cache one call reads at most ``reads`` records: the panel then says
     how many duels it counts so far, and the next views complete it.
     """
-    duels = _finished(game.duels.all())
+    duels = _finished(game.duels.filter(kind=Duel.TOURNAMENT))
     stamp = duels.aggregate(latest=Max("finished"), top=Max("pk"), count=Count("pk"))
     if not stamp["count"]:
         return None

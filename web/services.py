@@ -9,6 +9,7 @@ Who may see what is :mod:`web.access`'s; what happens to a revision once stored 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -31,7 +32,9 @@ from builder.models import RefusedUpload
 from builder.submission import SubmissionError, ZipLimits, check_upload
 from core import pipeline
 from core.models import Competitor, Duel, Environment, Revision, User
-from web.access import hide_private_log_tails
+from run_duel import stopping
+from tournament_manager.services import duel_length
+from web.access import challenge_refusal, get_revision, hide_private_log_tails
 from web.logs import LOG_DISPLAY_CHARS
 
 log = logging.getLogger(__name__)
@@ -478,3 +481,192 @@ def match_export(duel: Duel, number: int, match: dict[str, Any]) -> dict[str, An
         **players,
         **match,
     }
+
+
+# --- Challenges ------------------------------------------------------------------------------
+#
+# A challenge is a duel a participant asks for between one of their validated revisions and
+# another (public, or their own): a Duel of kind CHALLENGE, played by the same task, sandboxes
+# and limits as a tournament's, on its own lower-priority queue (core.pipeline), and never part
+# of an edition, a ranking or a record's counts (tournament_manager, web.records).
+
+CHALLENGE_WINDOW = timedelta(hours=24)
+
+
+class ChallengeQuotaSpent(Refused):
+    """The user's challenges of the last 24 hours, or at once, are spent; the message says
+    the limit and when the next one is possible."""
+
+    def __init__(self, message: str, at: datetime | None = None) -> None:
+        super().__init__(None, message)
+        self.at = at
+
+    def retry_after(self) -> int:
+        """Seconds until the next challenge is possible (at least 1; 60 when it depends on
+        a running one)."""
+        if self.at is None:
+            return 60
+        return max(1, int((self.at - timezone.now()).total_seconds()))
+
+
+def challenge_length(game: Environment) -> int:
+    """The most matches a challenge of ``game`` may have: its tournament duels' length."""
+    return duel_length(game)
+
+
+def challenge_revision(competitor: Competitor, version: int | None, field: str) -> Revision:
+    """The competitor's revision ``version`` (404 if none), or its latest validated one;
+    raises :class:`Refused` (about ``field``) when it has none."""
+    if version is not None:
+        return get_revision(competitor, version)
+    revision = competitor.latest_valid_revision()
+    if revision is None:
+        raise Refused(
+            field,
+            f"{competitor.name} has no validated revision yet: wait for its validation, or "
+            "name a version.",
+        )
+    revision.competitor = competitor
+    return revision
+
+
+def challenges_at_once(user: User) -> int:
+    return Duel.objects.filter(
+        kind=Duel.CHALLENGE, challenger=user, state__in=[Duel.SCHEDULED, Duel.RUNNING]
+    ).count()
+
+
+def challenge_quota_refusal(user: User) -> ChallengeQuotaSpent | None:
+    """Why the user may not start a challenge now, or None if they may."""
+    per_day = settings.ARENA_CHALLENGES_PER_DAY
+    if per_day == 0:
+        return ChallengeQuotaSpent("This arena takes no challenges (ARENA_CHALLENGES_PER_DAY=0).")
+    recent = list(
+        Duel.objects.filter(
+            kind=Duel.CHALLENGE,
+            challenger=user,
+            created__gte=timezone.now() - CHALLENGE_WINDOW,
+        )
+        .order_by("-created")
+        .values_list("created", flat=True)[:per_day]
+    )
+    if len(recent) >= per_day:
+        # Once the per_day-th most recent one is 24 hours old, one more fits.
+        at = recent[-1] + CHALLENGE_WINDOW
+        plural = "s" if per_day != 1 else ""
+        return ChallengeQuotaSpent(
+            f"You have used your {per_day} challenge{plural} of the last 24 hours: the next one "
+            f"is possible at {timezone.localtime(at):%H:%M} "
+            f"{timezone.get_current_timezone_name()}.",
+            at,
+        )
+    at_once = settings.ARENA_CHALLENGES_AT_ONCE
+    if challenges_at_once(user) >= at_once:
+        plural = "s" if at_once != 1 else ""
+        return ChallengeQuotaSpent(
+            f"You have {at_once} challenge{plural} waiting or playing, the most at once: the next "
+            "one is possible when one of them has finished."
+        )
+    return None
+
+
+def start_challenge(user: User, revision: Revision, opponent: Revision, matches: int) -> Duel:
+    """A new challenge of ``user``: ``revision`` (player 1) against ``opponent`` for
+    ``matches`` matches, sent to be played on commit. Raises :class:`Refused` when the rules
+    refuse it (:func:`web.access.challenge_refusal`, the number of matches, a closed game) and
+    :class:`ChallengeQuotaSpent` when the user's quota is spent."""
+    refusal = challenge_refusal(user, revision, opponent)
+    if refusal is not None:
+        raise Refused(*refusal)
+    game = revision.competitor.environment
+    if not game.active:
+        raise Refused("game", f"{game.name} is closed: it takes no more challenges.")
+    longest = challenge_length(game)
+    if not 1 <= matches <= longest:
+        raise Refused(
+            "matches",
+            f"A challenge of {game.name} has from 1 to {longest} matches (its duel length): "
+            f"{matches} is not possible.",
+        )
+    with transaction.atomic():
+        # One challenge of a user at a time, so parallel requests cannot all pass the quota.
+        list(User.objects.select_for_update().filter(pk=user.pk).values("pk"))
+        spent = challenge_quota_refusal(user)
+        if spent is not None:
+            raise spent
+        duel = Duel.objects.create(
+            environment=game,
+            kind=Duel.CHALLENGE,
+            challenger=user,
+            revision_1=revision,
+            revision_2=opponent,
+            rules_version=game.rules_version,
+            num_matches=matches,
+            # Every match chosen is played: a challenge is its challenger's measure.
+            early_stop=stopping.OFF,
+            heartbeat=timezone.now(),
+        )
+        pipeline.send_duels([duel])
+    log.info(
+        "%s challenged %s with %s (%s matches): duel %s", user, opponent, revision, matches, duel.pk
+    )
+    return duel
+
+
+def challenges_of(competitor: Competitor) -> QuerySet[Duel]:
+    """The challenges the competitor played or plays (either side), newest first."""
+    return (
+        Duel.objects.filter(kind=Duel.CHALLENGE)
+        .filter(Q(revision_1__competitor=competitor) | Q(revision_2__competitor=competitor))
+        .select_related("challenger", "revision_1__competitor", "revision_2__competitor")
+        .prefetch_related("tournaments")  # none: duel_row asks
+        .order_by("-created", "-pk")
+    )
+
+
+@dataclass
+class ChallengeChoices:
+    """What the challenge form of a competitor's page offers a viewer: their validated
+    revisions of the game (theirs to play with), the competitor's validated versions, the most
+    matches; or why there is no form (``reason``)."""
+
+    revisions: list[Revision]
+    opponent_versions: list[int]
+    longest: int
+    reason: str = ""
+    per_day: int = dataclasses.field(default_factory=lambda: settings.ARENA_CHALLENGES_PER_DAY)
+
+
+def challenge_choices(user: User, competitor: Competitor) -> ChallengeChoices:
+    game = competitor.environment
+    longest = challenge_length(game)
+    if not game.active:
+        return ChallengeChoices([], [], longest, f"{game.name} is closed: no more challenges.")
+    if not competitor.is_public and competitor.owner_id != user.pk:
+        return ChallengeChoices([], [], longest, "It is private: only its owner challenges it.")
+    # Both lists always (two queries, whatever the page shows): the page's cost stays flat.
+    versions = list(
+        competitor.revisions.filter(test_state=Revision.TEST_COMPLETED)
+        .order_by("-version")
+        .values_list("version", flat=True)
+    )
+    revisions = list(
+        Revision.objects.filter(
+            competitor__owner=user,
+            competitor__environment=game,
+            test_state=Revision.TEST_COMPLETED,
+        )
+        .select_related("competitor")
+        .defer(*REVISION_LOG_FIELDS, "test_duel")
+        .order_by("competitor__name", "-version")
+    )
+    if not versions:
+        return ChallengeChoices([], [], longest, "It has no validated revision to challenge yet.")
+    if not revisions:
+        return ChallengeChoices(
+            [],
+            versions,
+            longest,
+            f"You can challenge it once one of your {game.name} revisions has passed validation.",
+        )
+    return ChallengeChoices(revisions, versions, longest)

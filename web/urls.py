@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from web.api import pages as api_pages
 from web.play import urls as play_urls
-from web.views import accounts, coach, competitors, duels, games, live, scoring
+from web.views import accounts, challenges, coach, competitors, duels, games, live, scoring
 
 urlpatterns = (
     games.urlpatterns
@@ -15,6 +15,7 @@ urlpatterns = (
     + live.urlpatterns
     + scoring.urlpatterns
     + play_urls.urlpatterns
+    + challenges.urlpatterns
 )
 
 # The JSON API, its schema and docs pages; the API token page of the website.

@@ -666,6 +666,51 @@ def test_the_pages_work_under_nginx_s_content_security_policy(stack, browser):
     assert not violations, json.dumps(violations, indent=1)
 
 
+def test_a_challenge_runs_on_its_queue_in_the_stack(stack):
+    """A challenge asked for through nginx with the API: the compose worker takes it from the
+    challenges queue (docker/entrypoint.sh) and plays it in player containers, unranked."""
+    stack.nginx(domain=DOMAIN, certificate=True)
+    browser = Browser(stack)
+    standings = (
+        "import json\nfrom core.models import TournamentParticipant, Tournament\n"
+        "print(json.dumps([list(Tournament.objects.order_by('pk').values_list('pk', 'state')),"
+        " list(TournamentParticipant.objects.order_by('pk').values_list("
+        "'pk', 'rank', 'points', 'wins', 'draws', 'losses', 'total_score'))], default=str))"
+    )
+    before = stack.shell(standings)
+    token = stack.shell(
+        "import json\nfrom core.models import ApiToken, User\n"
+        "print(json.dumps(ApiToken.create_for(User.objects.get(username='ada'))))"
+    )
+    api = {"Authorization": f"Bearer {token}"}
+    sent = browser.session.post(
+        f"{browser.base}/api/v1/challenges/",
+        json={"game": "tic-tac-toe", "competitor": "e2e-dummy", "opponent": "e2e-random",
+              "matches": 3},
+        headers=api, timeout=60, verify=browser.verify,
+    )  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    challenge = sent.json()
+    assert challenge["kind"] == "challenge" and challenge["challenger"] == "ada"
+    follow = f"{browser.base}/api/v1/challenges/{challenge['id']}/"
+
+    def finished():
+        duel = browser.session.get(follow, timeout=30, verify=browser.verify).json()
+        return duel if duel["state"] in ("COMPLETED", "FAILED") else None
+
+    try:
+        duel = wait_for(finished, 300, "the challenge to be played", interval=2)
+    except BaseException:
+        print(stack.logs("worker"))
+        raise
+    assert duel["state"] == "COMPLETED" and duel["matches_done"] == 3, duel
+    [row] = [d for d in stack.shell(STATE)["duels"] if d["id"] == challenge["id"]]
+    assert row["worker"].startswith(f"{stack.worker_hostname}:")
+    assert stack.shell(standings) == before  # no edition, no ranking changed
+    page = browser.get(f"/duels/{challenge['id']}/")
+    assert page.status_code == 200 and "Challenge by" in page.text and "unranked" in page.text
+
+
 def test_live_duels_human_matches_the_api_and_the_cli_work_in_the_stack(stack):
     """Issue 6's features in the compose stack, through nginx over HTTPS: a finished duel's live
     stream, a whole human match against an agent held by the worker's play queue, the API with

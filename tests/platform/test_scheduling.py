@@ -121,3 +121,30 @@ def test_a_replay_plays_every_duel_again():
     assert not set(again.duels.values_list("pk", flat=True)) & set(
         first.duels.values_list("pk", flat=True)
     )
+
+
+def test_an_edition_never_reuses_a_challenge_and_a_challenge_ranks_nothing():
+    one, two = factories.valid_revision(), factories.valid_revision()
+    game = _game()
+    # A challenge of the very pair, rules and length an edition would play, already won.
+    challenge = Duel.objects.create(
+        environment=game,
+        kind=Duel.CHALLENGE,
+        challenger=one.competitor.owner,
+        revision_1=one,
+        revision_2=two,
+        rules_version=game.rules_version,
+        num_matches=6,
+        early_stop=game.early_stop,
+    )
+    _finish(challenge, "PLAYER_1_WIN", 1.0)
+    tournament = schedule_tournament(game, send=False)
+    assert tournament.duels_reused == 0
+    duel = tournament.duels.get()
+    assert duel.pk != challenge.pk and duel.kind == Duel.TOURNAMENT
+    # The edition's own duel decides; the challenge's end changes nothing of it.
+    _finish(duel, "PLAYER_2_WIN", -1.0)
+    standings = list(tournament.participants.values_list("revision_id", "rank", "points"))
+    _finish(challenge, "PLAYER_1_WIN", 1.0)
+    assert list(tournament.participants.values_list("revision_id", "rank", "points")) == standings
+    assert tournament.participants.get(revision=duel.revision_2).rank == 1

@@ -325,12 +325,26 @@ class DuelSerializer(serializers.ModelSerializer):
     stopped_because = serializers.SerializerMethodField(
         help_text="the same in words: 'stopped after 38 of 1000 matches: decided (...)', or null"
     )
+    kind = serializers.CharField(
+        read_only=True,
+        help_text="tournament (an edition's duel) or challenge (asked for by a participant, "
+        "unranked: it counts in no edition, ranking or record)",
+    )
+    challenger = serializers.CharField(
+        source="challenger.username",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="who asked for the challenge; null for a tournament duel",
+    )
 
     class Meta:
         model = Duel
         fields = [
             "id",
             "game",
+            "kind",
+            "challenger",
             "player_1",
             "player_2",
             "state",
@@ -555,3 +569,42 @@ class MovePendingSerializer(serializers.Serializer):
     competitor = serializers.CharField()
     version = serializers.IntegerField()
     started = serializers.BooleanField(help_text="a worker is computing it")
+
+
+# --- Challenges ----------------------------------------------------------------------------
+
+
+class ChallengeRequestSerializer(serializers.Serializer):
+    """What a challenge asks for; a version left out is the competitor's latest validated one."""
+
+    game = serializers.SlugField()
+    competitor = serializers.SlugField(help_text="your competitor, which plays first (player 1)")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="its revision; default: its latest validated one"
+    )
+    opponent = serializers.SlugField(help_text="a public competitor of the game, or your own")
+    opponent_version = serializers.IntegerField(
+        required=False, min_value=1, help_text="its revision; default: its latest validated one"
+    )
+    matches = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="how many matches, from 1 to the game's matches_per_duel (the default); "
+        "the first player alternates from one match to the next",
+    )
+
+
+class ChallengeSerializer(DuelSerializer):
+    """A challenge: its duel, with the addresses of its page and of this endpoint."""
+
+    url = serializers.SerializerMethodField(help_text="the duel's page: live while it plays")
+    api_url = serializers.SerializerMethodField(help_text="this challenge, to follow its progress")
+
+    class Meta(DuelSerializer.Meta):
+        fields = [*DuelSerializer.Meta.fields, "url", "api_url"]
+
+    def get_url(self, duel: Duel) -> str:
+        return self.context["request"].build_absolute_uri(reverse("duel", args=[duel.pk]))
+
+    def get_api_url(self, duel: Duel) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api-challenge", args=[duel.pk]))

@@ -58,5 +58,7 @@ urlpatterns = [
     path("duels/<int:pk>/", views.DuelDetail.as_view(), name="api-duel"),
     path("duels/<int:pk>/analysis/", views.DuelAnalysisView.as_view(), name="api-duel-analysis"),
     path("duels/<int:pk>/matches/<int:number>/", views.MatchDetail.as_view(), name="api-match"),
+    path("challenges/", views.ChallengeCreate.as_view(), name="api-challenges"),
+    path("challenges/<int:pk>/", views.ChallengeDetail.as_view(), name="api-challenge"),
     re_path(r"^.*$", not_found),
 ]

@@ -346,6 +346,12 @@ class TournamentDetail(generics.RetrieveAPIView):
         OpenApiParameter("game", str, description="only this game's duels"),
         OpenApiParameter("competitor", str, description="only duels this competitor played"),
         OpenApiParameter("state", str, enum=[state for state, _ in Duel.STATES]),
+        OpenApiParameter(
+            "kind",
+            str,
+            enum=[kind for kind, _ in Duel.KINDS],
+            description="tournament or challenge",
+        ),
     ]
 )
 class DuelList(generics.ListAPIView):
@@ -355,7 +361,10 @@ class DuelList(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Duel]:
         duels = Duel.objects.select_related(
-            "environment", "revision_1__competitor__owner", "revision_2__competitor__owner"
+            "environment",
+            "challenger",
+            "revision_1__competitor__owner",
+            "revision_2__competitor__owner",
         ).order_by("-created", "-pk")
         query = DuelFilter(data=self.request.query_params)
         query.is_valid(raise_exception=True)
@@ -369,6 +378,8 @@ class DuelList(generics.ListAPIView):
             )
         if wanted.get("state"):
             duels = duels.filter(state=wanted["state"])
+        if wanted.get("kind"):
+            duels = duels.filter(kind=wanted["kind"])
         return duels
 
 
@@ -378,6 +389,7 @@ class DuelFilter(serializers.Serializer):
     game = serializers.SlugField(required=False)
     competitor = serializers.SlugField(required=False)
     state = serializers.ChoiceField(choices=Duel.STATES, required=False)
+    kind = serializers.ChoiceField(choices=Duel.KINDS, required=False)
 
 
 class DuelDetail(generics.RetrieveAPIView):
@@ -656,3 +668,61 @@ def check_position(slug: str, data: dict[str, Any]) -> tuple[list[float], list[i
             }
         )
     return state, valid_actions
+
+
+# --- Challenges ----------------------------------------------------------------------------
+
+
+class ChallengeCreate(generics.GenericAPIView):
+    """Challenge a revision with one of yours (with a token): an unranked duel of the number
+    of matches you choose, played like a tournament's duel, after them, and counted in no
+    edition, ranking or record. Quota: ARENA_CHALLENGES_PER_DAY per 24 hours,
+    ARENA_CHALLENGES_AT_ONCE waiting or playing (429 with when the next one is possible)."""
+
+    serializer_class = s.ChallengeSerializer
+
+    @extend_schema(
+        request=s.ChallengeRequestSerializer,
+        responses={201: s.ChallengeSerializer, 400: ERROR, 401: ERROR, 404: ERROR, 429: ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        require_token(request)
+        given = s.ChallengeRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        wanted = given.validated_data
+        game = get_game(wanted["game"])
+        mine = access.get_competitor(game.slug, wanted["competitor"])
+        theirs = access.get_competitor(game.slug, wanted["opponent"])
+        try:
+            revision = services.challenge_revision(mine, wanted.get("version"), "version")
+            opponent = services.challenge_revision(
+                theirs, wanted.get("opponent_version"), "opponent_version"
+            )
+            matches = wanted.get("matches") or services.challenge_length(game)
+            duel = services.start_challenge(request.user, revision, opponent, matches)
+        except services.ChallengeQuotaSpent as exc:
+            raise ApiError(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                str(exc),
+                headers={"Retry-After": str(exc.retry_after())},
+            ) from None
+        except services.Refused as exc:
+            raise refusal_error(exc) from None
+        data = s.ChallengeSerializer(get_duel(duel.pk), context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["api_url"]})
+
+
+class ChallengeDetail(generics.RetrieveAPIView):
+    """A challenge's progress and result (public, as every duel); its matches are the duel's
+    endpoint's."""
+
+    serializer_class = s.ChallengeSerializer
+
+    @extend_schema(responses={200: s.ChallengeSerializer, 404: ERROR})
+    def get(self, request: Request, pk: int) -> Response:
+        duel = get_duel(pk)
+        if not duel.is_challenge:
+            raise Http404(
+                f"Duel {pk} is a tournament duel, not a challenge: see /api/v1/duels/{pk}/."
+            )
+        return Response(s.ChallengeSerializer(duel, context={"request": request}).data)

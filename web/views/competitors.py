@@ -97,6 +97,7 @@ def _steps(revision: Revision) -> list[dict[str, str]]:
 
 
 DUELS_PER_PAGE = 20
+CHALLENGES_SHOWN = 20  # the latest; the API's duel list has them all (kind "challenge")
 
 
 @require_GET
@@ -147,6 +148,16 @@ def competitor(request: HttpRequest, slug: str, name: str) -> HttpResponse:
             "head_to_head": records.head_to_head(competitor),
             "seats": seats,
             "seat_rates": [("Moving first", seats.first), ("Moving second", seats.second)],
+            # Challenges: unranked, listed apart; the form for a signed-in viewer.
+            "challenges": [
+                records.duel_row(duel, competitor)
+                for duel in services.challenges_of(competitor)[:CHALLENGES_SHOWN]
+            ],
+            "challenge": (
+                services.challenge_choices(request.user, competitor)
+                if request.user.is_authenticated
+                else None
+            ),
         },
     )
 
