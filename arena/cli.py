@@ -89,6 +89,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="a duel on this machine, as the arena runs it (same options as python -m run_duel)",
     )
     commands.add_parser(
+        "connect",
+        add_help=False,
+        help="play your player, on this machine, against an agent hosted by the arena; or time "
+        "round trips with --ping (arena connect --help)",
+    )
+    commands.add_parser(
         "rerun",
         add_help=False,
         help="play a duel of the server again here, with its seeds, and say whether every move "
@@ -109,6 +115,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         from arena.rerun import main as rerun
 
         return rerun(argv[1:], out)
+    if argv[:1] == ["connect"]:
+        from arena.remote_play import main as connect
+
+        return connect(argv[1:], out)
     args = parse_args(argv)
     out = out or sys.stdout
     try:

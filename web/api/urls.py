@@ -48,6 +48,19 @@ urlpatterns = [
     ),
     path(f"{_competitor}move/", views.MoveView.as_view(), name="api-move"),
     path("moves/<uuid:move_id>/", views.MoveStatusView.as_view(), name="api-move-status"),
+    path(f"{_competitor}connect/", views.RemoteConnectView.as_view(), name="api-remote-connect"),
+    path("remote-matches/<int:pk>/", views.RemoteMatchView.as_view(), name="api-remote-match"),
+    path(
+        "remote-matches/<int:pk>/moves/",
+        views.RemoteMoveView.as_view(),
+        name="api-remote-move",
+    ),
+    path(
+        "remote-matches/<int:pk>/leave/",
+        views.RemoteLeaveView.as_view(),
+        name="api-remote-leave",
+    ),
+    path("ping/", views.PingView.as_view(), name="api-ping"),
     path("games/<slug:slug>/tournaments/", views.TournamentList.as_view(), name="api-tournaments"),
     path(
         "games/<slug:slug>/tournaments/<int:edition>/",

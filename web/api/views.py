@@ -33,6 +33,7 @@ from core.models import (
     Competitor,
     Duel,
     Environment,
+    HumanMatch,
     Revision,
     Tournament,
     TournamentParticipant,
@@ -43,6 +44,10 @@ from web.access import can_see_private, get_duel, get_game, hide_private_log_tai
 from web.api import moves
 from web.api import serializers as s
 from web.downloads import send_stored_file
+from web.play import backends as play_backends
+from web.play import remote
+from web.play import rules as play_rules
+from web.play import services as play_services
 from web.services import REVISION_LOG_FIELDS
 
 ERROR = OpenApiResponse(
@@ -656,3 +661,225 @@ def check_position(slug: str, data: dict[str, Any]) -> tuple[list[float], list[i
             }
         )
     return state, valid_actions
+
+
+# --- Remote matches: a local player against a hosted agent (arena connect) ---------------------
+
+REMOTE_PROTOCOL = """
+A remote match is a human match whose human side is a program of yours (``arena connect``):
+the agent plays in its sandbox on the server, your player on your machine. It is recorded in
+the agent's owner's data set of human matches (``client: "remote"``) and is never ranked.
+
+1. ``POST games/<game>/competitors/<name>/connect/`` opens it (``first``: who moves first);
+   the answer (201) comes once the agent's sandbox is up and it is your turn.
+2. ``POST remote-matches/<id>/moves/`` with ``{"ply": <the answer's ply>, "action": a}``:
+   the answer (200) comes once the agent replied, with its action in ``actions``, the new
+   ``state`` and your ``valid_actions``; or the match's end (``done``, ``result``).
+3. A request answers 202 when the agent has not replied within ``wait`` seconds (at most
+   25): ``GET remote-matches/<id>/?after=<ply>&wait=25`` until it answers 200.
+4. ``POST remote-matches/<id>/leave/`` gives the match up. A client that sends no move for
+   the arena's idle timeout forfeits the same way (``ABANDONED``) and the sandbox is freed.
+
+Remote matches take places of the arena's human matches: a few per user, a few at once
+(409 and 429 say so). One keep-alive connection serves a whole match.
+"""
+
+
+def _remote_match(request: Request, pk: int) -> HumanMatch:
+    """The token's own remote match, or 404."""
+    match = (
+        HumanMatch.objects.select_related("revision__competitor__environment")
+        .filter(pk=pk, user=request.user, client=HumanMatch.REMOTE)
+        .first()
+    )
+    if match is None:
+        raise ApiError(
+            status.HTTP_404_NOT_FOUND,
+            f"You have no remote match {pk}: open one with POST "
+            "/api/v1/games/<game>/competitors/<name>/connect/.",
+        )
+    return match
+
+
+def _remote_answer(request: Request, match: HumanMatch, settled: bool, created: bool = False):
+    """200 (201 for a new match) when it is the client's turn or the match is over; 202 while
+    the agent thinks or its sandbox starts. The match's address is in ``url`` and Location."""
+    url = request.build_absolute_uri(reverse("api-remote-match", args=[match.pk]))
+    body = {"url": url, **remote.status(match)}
+    code = status.HTTP_202_ACCEPTED
+    if settled:
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return Response(body, status=code, headers={"Location": url})
+
+
+def _wait(given: dict[str, Any]) -> float:
+    return float(given.get("wait", remote.MAX_WAIT))
+
+
+class RemoteConnectView(generics.GenericAPIView):
+    __doc__ = "Open a remote match against the competitor's agent.\n" + REMOTE_PROTOCOL
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.RemoteConnectSerializer
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=s.RemoteConnectSerializer,
+        responses={
+            201: s.RemoteMatchSerializer,
+            202: s.RemoteMatchSerializer,
+            400: ERROR,
+            401: ERROR,
+            404: ERROR,
+            409: ERROR,
+            429: ERROR,
+        },
+    )
+    def post(self, request: Request, slug: str, name: str) -> Response:
+        competitor = access.get_competitor(slug, name)
+        given = s.RemoteConnectSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        if not competitor.environment.active:
+            raise ApiError(
+                status.HTTP_409_CONFLICT,
+                f"{competitor.environment.name} is not played any more: choose an active game.",
+            )
+        revision = MoveView._revision(competitor, given.validated_data.get("version"))
+        client_first = given.validated_data["first"] == "client"
+        try:
+            match = play_services.start_match(
+                request.user, revision, client_first, client=HumanMatch.REMOTE
+            )
+        except play_services.PlayingAlready as exc:
+            limit = settings.ARENA_PLAY_MATCHES_PER_USER
+            raise ApiError(
+                status.HTTP_409_CONFLICT,
+                f"You already play {limit} {'match' if limit == 1 else 'matches'} against agents, "
+                f"the most one person may at once (match {exc.match.pk}): finish or leave it "
+                "before opening another.",
+            ) from None
+        except play_services.ArenaFull:
+            raise ApiError(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"All {settings.ARENA_PLAY_MAX_MATCHES} places for matches against agents are "
+                "taken right now: try again in a minute.",
+                headers={"Retry-After": "60"},
+            ) from None
+        match = _remote_match(request, match.pk)
+        settled = remote.wait_for_turn(match, -1, _wait(given.validated_data))
+        return _remote_answer(request, match, settled, created=True)
+
+
+class RemoteMatchView(generics.GenericAPIView):
+    __doc__ = "A remote match of yours, as it stands.\n" + REMOTE_PROTOCOL
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.RemoteMatchSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "after",
+                int,
+                description="wait until the agent replied to your move of this ply (or the "
+                "match ended); default: until it is your turn",
+            ),
+            OpenApiParameter("wait", float, description=s.REMOTE_WAIT_HELP),
+        ],
+        responses={
+            200: s.RemoteMatchSerializer,
+            202: s.RemoteMatchSerializer,
+            401: ERROR,
+            404: ERROR,
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        match = _remote_match(request, pk)
+        try:
+            after = int(request.query_params.get("after", -1))
+            wait = float(request.query_params.get("wait", 0))
+        except ValueError:
+            raise ApiError(
+                status.HTTP_400_BAD_REQUEST, "after is a ply (an integer), wait seconds."
+            ) from None
+        return _remote_answer(request, match, remote.wait_for_turn(match, after, wait))
+
+
+class RemoteMoveView(generics.GenericAPIView):
+    __doc__ = "Play your move; the answer comes with the agent's reply.\n" + REMOTE_PROTOCOL
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.RemoteMoveSerializer
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=s.RemoteMoveSerializer,
+        responses={
+            200: s.RemoteMatchSerializer,
+            202: s.RemoteMatchSerializer,
+            400: ERROR,
+            401: ERROR,
+            404: ERROR,
+            409: ERROR,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        match = _remote_match(request, pk)
+        given = s.RemoteMoveSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        ply, action = given.validated_data["ply"], given.validated_data["action"]
+        if not match.is_active:
+            raise ApiError(
+                status.HTTP_409_CONFLICT,
+                f"Match {pk} is over ({match.state.lower()}): open a new one to play again.",
+            )
+        if not match.states or ply != len(match.actions):
+            raise ApiError(
+                status.HTTP_409_CONFLICT,
+                f"It is not your move {ply}: the match has {len(match.actions)} moves; GET it "
+                "for where it stands.",
+            )
+        game = play_rules.replay(match.revision.competitor.environment.slug, match.actions)
+        try:
+            action = play_rules.check_move(game, match.human_first, action)
+        except play_rules.IllegalMove as exc:
+            raise ApiError(status.HTTP_400_BAD_REQUEST, f"{exc}.") from None
+        play_backends.send(match.pk, {"ply": ply, "action": action})
+        settled = remote.wait_for_turn(match, ply, _wait(given.validated_data))
+        return _remote_answer(request, match, settled)
+
+
+class RemoteLeaveView(generics.GenericAPIView):
+    """Give the match up: it ends as abandoned, and the agent's sandbox is freed."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.RemoteMatchSerializer
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.RemoteMatchSerializer,
+            202: s.RemoteMatchSerializer,
+            401: ERROR,
+            404: ERROR,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        match = _remote_match(request, pk)
+        if match.is_active:
+            play_backends.send(match.pk, {"leave": True})
+            # A short wait: the holder ends it at its next look at the inbox (at once, unless
+            # the agent is thinking).
+            remote.wait_for_end(match, remote.LEAVE_WAIT)
+        return _remote_answer(request, match, not match.is_active)
+
+
+class PingView(generics.GenericAPIView):
+    """The smallest authenticated request: ``arena connect --ping`` times round trips with it."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.PongSerializer
+
+    @extend_schema(responses={200: s.PongSerializer, 401: ERROR})
+    def get(self, request: Request) -> Response:
+        return Response({"pong": True})
