@@ -169,7 +169,9 @@ def test_arena_connect_plays_a_local_player_against_the_hosted_agent(live_server
 
 def test_the_client_class_leaves_an_unfinished_match_when_closed(live_server, revision, capsys):
     token = ApiToken.create_for(factories.user("quitter"))
-    with RemoteMatch(live_server.url, token, "tic-tac-toe", "first-free", agent_first=True) as match:
+    with RemoteMatch(
+        live_server.url, token, "tic-tac-toe", "first-free", agent_first=True
+    ) as match:
         assert (match.agent_actions, match.valid_actions) == ([0], list(range(1, 9)))
         match.play(4)
         assert match.actions == [0, 4, 1] and not match.done and match.result is None

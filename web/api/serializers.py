@@ -559,6 +559,7 @@ class MovePendingSerializer(serializers.Serializer):
 
 # --- Remote matches (arena connect): a local player against a hosted agent ---------------------
 
+REMOTE_SIDES = ["client", "agent"]  # who moves first, whose turn it is
 REMOTE_WAIT_HELP = (
     "seconds this request may wait for the agent's reply (at most 25; default 25): past it "
     "the answer is 202 and you ask again with GET ...?after=<ply>&wait=<s>"
@@ -570,7 +571,7 @@ class RemoteConnectSerializer(serializers.Serializer):
         required=False, min_value=1, help_text="which revision; default: the latest valid one"
     )
     first = serializers.ChoiceField(
-        choices=["client", "agent"], default="client", help_text="who makes the first move"
+        choices=REMOTE_SIDES, default="client", help_text="who makes the first move"
     )
     wait = serializers.FloatField(
         required=False, min_value=0, max_value=600, help_text=REMOTE_WAIT_HELP
@@ -595,7 +596,7 @@ class RemoteMatchSerializer(serializers.Serializer):
     game = serializers.SlugField()
     competitor = serializers.CharField()
     version = serializers.IntegerField()
-    first = serializers.ChoiceField(choices=["client", "agent"])
+    first = serializers.ChoiceField(choices=REMOTE_SIDES)
     match_state = serializers.ChoiceField(
         choices=["WAITING", "RUNNING", "FINISHED", "ABANDONED"],
         help_text="WAITING: the agent's sandbox is starting; ABANDONED: the client left or made "
@@ -603,7 +604,7 @@ class RemoteMatchSerializer(serializers.Serializer):
     )
     ply = serializers.IntegerField(help_text="moves played so far (send it with your move)")
     turn = serializers.ChoiceField(
-        choices=["client", "agent"], allow_null=True, help_text="null once the match is over"
+        choices=REMOTE_SIDES, allow_null=True, help_text="null once the match is over"
     )
     state = serializers.ListField(
         child=serializers.FloatField(),

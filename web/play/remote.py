@@ -18,8 +18,8 @@ from web.play import backends, rules
 
 # The longest one request waits for the agent's reply (or for the sandbox to start): a
 # waiting request holds a thread of the web, and proxies cut a silent response after a while
-# (nginx's proxy_read_timeout is 60 s). Past it the answer says "still thinking" and the
-# client asks again with ?wait=.
+# (nginx after 120 s: arena-proxy.conf). Past it the answer says "still thinking" (202) and
+# the client asks again with ?wait=.
 MAX_WAIT = 25.0
 
 # The fields the answers read: never the whole row's history of other columns.
