@@ -21,10 +21,12 @@ the database. News only wakes a waiter: the row stays the one truth the answer i
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import math
 import queue
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -115,6 +117,31 @@ def waiter(match_id: int) -> WaitForMessage:
         return None if popped is None else json.loads(popped[1])
 
     return wait
+
+
+async def async_wait_for_news(match_id: int, timeout: float) -> Message | None:
+    """:func:`wait_for_news` for an event loop (with a broker): waits without holding a
+    thread, so a web process serves many waiting clients at once."""
+    if timeout <= 0:
+        return None
+    popped = await _async_redis().blpop([outbox_key(match_id)], timeout=timeout)
+    return None if popped is None else json.loads(popped[1])
+
+
+# One client per event loop: an asyncio connection belongs to the loop that opened it.
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _async_redis() -> Any:
+    import redis.asyncio  # deferred, as _redis
+
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        client = _async_clients[loop] = redis.asyncio.Redis.from_url(settings.CELERY_BROKER_URL)
+    return client
 
 
 # -- the embedded mode: the match is held by a thread of this process -----------------------------

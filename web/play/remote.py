@@ -11,10 +11,11 @@ than polling the row, so a move costs one round trip plus the agent's own time.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from core.models import HumanMatch
-from web.play import backends, rules
+from web.play import rules
 
 # The longest one request waits for the agent's reply (or for the sandbox to start): a
 # waiting request holds a thread of the web, and proxies cut a silent response after a while
@@ -22,8 +23,8 @@ from web.play import backends, rules
 # the client asks again with ?wait=.
 MAX_WAIT = 25.0
 
-# The fields the answers read: never the whole row's history of other columns.
-_FIELDS = [
+# The match's fields the answers read (its heartbeat, claim... are not theirs).
+FIELDS = [
     "state",
     "states",
     "actions",
@@ -51,29 +52,42 @@ def settled(match: HumanMatch, after_ply: int) -> bool:
     return len(match.actions) > after_ply and clients_turn(match)
 
 
-def wait_for_turn(match: HumanMatch, after_ply: int, timeout: float) -> bool:
+# How a view runs database work (a callable and its arguments, in a thread), and how it waits
+# for a match's news (duel_runner.inbox): the asynchronous views choose them (web.api.remote).
+RunInThread = Callable[..., Awaitable[Any]]
+WaitForNews = Callable[[int, float], Awaitable["dict[str, Any] | None"]]
+
+
+async def wait_for_turn(
+    match: HumanMatch, after_ply: int, timeout: float, run: RunInThread, news: WaitForNews
+) -> bool:
     """Wait (at most ``timeout`` s, capped at :data:`MAX_WAIT`) until the match is
     :func:`settled` after ``after_ply`` moves (-1: once its sandbox is up); ``match`` is read
-    again from the database when it is. True if settled, False if still waiting."""
+    again from the database when it is. True if settled, False if still waiting.
+
+    The holder's news wakes the wait; the database is read only when the news says the
+    client's turn came (or the end), and once more when the time is over."""
     deadline = time.monotonic() + min(max(timeout, 0.0), MAX_WAIT)
     if settled(match, after_ply):
         return True
     while True:
-        news = backends.wait_for_news(match.pk, deadline - time.monotonic())
-        if news is None:  # the time is over (or, embedded, nobody holds it here any more)
-            match.refresh_from_db(fields=_FIELDS)
+        told = await news(match.pk, deadline - time.monotonic())
+        if told is None:  # the time is over (or, embedded, nobody holds it here any more)
+            await run(match.refresh_from_db, None, FIELDS)
             return settled(match, after_ply)
-        if news.get("over") or (news["ply"] > after_ply and news["client_next"]):
-            match.refresh_from_db(fields=_FIELDS)
+        if told.get("over") or (told["ply"] > after_ply and told["client_next"]):
+            await run(match.refresh_from_db, None, FIELDS)
             if settled(match, after_ply):
                 return True
         # Else older news (of a move already answered), or of the client's own move: the
         # agent's reply is yet to come.
 
 
-def wait_for_end(match: HumanMatch, timeout: float) -> bool:
+async def wait_for_end(
+    match: HumanMatch, timeout: float, run: RunInThread, news: WaitForNews
+) -> bool:
     """Wait (as :func:`wait_for_turn`) until the match is over; True if it is."""
-    return wait_for_turn(match, _NEVER, timeout)
+    return await wait_for_turn(match, _NEVER, timeout, run, news)
 
 
 _NEVER = 2**62  # a ply no match reaches: only the end settles the wait
