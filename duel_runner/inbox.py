@@ -103,7 +103,15 @@ def wait_for_news(match_id: int, timeout: float) -> Message | None:
 def _redis() -> Any:
     import redis  # deferred: only a process with a broker ever needs the client
 
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=_read_timeout())
+
+
+def _read_timeout() -> float:
+    """The clients' socket timeout: longer than any BLPOP here waits (the idle timeout, a
+    web request's wait), or the client gives up on the socket before Redis answers the wait
+    (redis-py 8 defaults to 5 s: a human thinking longer than that lost the match
+    to an arena error)."""
+    return max(settings.ARENA_PLAY_IDLE_TIMEOUT, 60.0) + 30.0
 
 
 def waiter(match_id: int) -> WaitForMessage:
@@ -140,7 +148,9 @@ def _async_redis() -> Any:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = _async_clients[loop] = redis.asyncio.Redis.from_url(settings.CELERY_BROKER_URL)
+        client = _async_clients[loop] = redis.asyncio.Redis.from_url(
+            settings.CELERY_BROKER_URL, socket_timeout=_read_timeout()
+        )
     return client
 
 

@@ -59,5 +59,8 @@ def test_a_local_player_plays_a_hosted_agent_and_a_dropped_client_forfeits(
     )
     match = HumanMatch.objects.get(pk=dropped.id)
     wait_for(lambda: match.refresh_from_db() or not match.is_active, 60, message="the forfeit")
-    assert (match.state, match.actions, match.client) == (HumanMatch.ABANDONED, [], "remote")
+    assert (match.state, match.actions, match.client) == (HumanMatch.ABANDONED, [], "remote"), (
+        match.result,
+        match.error_msg,
+    )
     wait_for(lambda: wait_for_container_gone(docker_client, match.pk), 30, message="release")

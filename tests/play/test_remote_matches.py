@@ -184,3 +184,11 @@ def test_the_client_class_leaves_an_unfinished_match_when_closed(live_server, re
     )  # fmt: skip
     error = capsys.readouterr().err
     assert refused == 2 and error.startswith("arena: ") and error.count("\n") == 1
+
+
+def test_a_wait_on_redis_longer_than_the_clients_default_socket_timeout_ends_quietly(
+    redis_broker,
+):
+    # redis-py 8 gives up reading a socket after 5 s by default: a BLPOP waiting longer (a
+    # human thinking, a move request waiting for the agent) must outlast it.
+    assert inbox.waiter(987654)(6.0) is None
