@@ -13,6 +13,8 @@ keep-alive connection), playing connect-four matches move after move.
 
 Rows, all medians measured in the same run:
 
+- ``no token via nginx (401)``: the same address without a token: the web's smallest answer
+  (no database), the floor of any request on this machine;
 - ``ping via nginx``: ``GET /api/v1/ping/`` (authenticated, the smallest request): the bare
   HTTP round trip, the baseline the move is compared with;
 - ``ping direct``: the same to gunicorn without nginx (nginx's own share);
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import http.client
 import os
 import signal
 import socket
@@ -196,6 +199,21 @@ def time_moves(server: str, token: str, moves: int) -> tuple[list[float], int]:
     return times, matches
 
 
+def refused(port: int, count: int) -> list[float]:
+    """The ping without a token: Django's smallest answer (401), no database, on this machine."""
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    times = []
+    try:
+        for _ in range(count + 1):
+            started = time.perf_counter()
+            connection.request("GET", "/api/v1/ping/")
+            connection.getresponse().read()
+            times.append(time.perf_counter() - started)
+    finally:
+        connection.close()
+    return times[1:]  # the first opened the connection
+
+
 def time_agent(moves: int) -> list[float]:
     """The agent's own ``step`` in the process sandbox, as the worker calls it."""
     import environments
@@ -239,6 +257,7 @@ def main() -> None:
         direct = f"http://127.0.0.1:{web_port}"
         ping(via_nginx, token, 20)  # warm both gunicorn processes and nginx
         rows = {
+            "no token via nginx (401)": refused(nginx_port, args.moves),
             "ping via nginx": ping(via_nginx, token, args.moves),
             "ping direct": ping(direct, token, args.moves),
             "agent's move in its sandbox": time_agent(args.moves),
