@@ -1,7 +1,8 @@
 """``arena submit``: send a player to an arena server, follow it, then show the new
 revision's rank once an edition ranks it; ``arena duel``: a local duel (the dev kit,
 ``python -m run_duel``); ``arena rerun``: a duel of the server played again here, move for
-move (:mod:`arena.rerun`).
+move (:mod:`arena.rerun`); ``arena connect``: a local player against an agent the server
+hosts (:mod:`arena.remote_play`).
 
 Every failure is one line on standard error. Exit status of ``submit``: 0 when the revision
 passed its validation (or was uploaded, with ``--no-wait``), 1 when its build or validation

@@ -140,11 +140,9 @@ def test_arena_connect_plays_a_local_player_against_the_hosted_agent(live_server
     token = ApiToken.create_for(factories.user("connector"))
     out = io.StringIO()
     code = remote_play.main(
-        [
-            "connect", "--game", "tic-tac-toe", "--against", "first-free@1",
-            "--player", str(EXAMPLE_PLAYERS / "dummy"), "--matches", "2",
-            "--server", live_server.url, "--token", token,
-        ][1:],
+        ["--game", "tic-tac-toe", "--against", "first-free@1",
+         "--player", str(EXAMPLE_PLAYERS / "dummy"), "--matches", "2",
+         "--server", live_server.url, "--token", token],
         out,
     )  # fmt: skip
     lines = out.getvalue().splitlines()
