@@ -2,7 +2,8 @@
 revision's rank once an edition ranks it; ``arena challenge``: an unranked duel on the server
 between one of your revisions and another, followed to its result; ``arena duel``: a local
 duel (the dev kit, ``python -m run_duel``); ``arena rerun``: a duel of the server played again
-here, move for move (:mod:`arena.rerun`).
+here, move for move (:mod:`arena.rerun`); ``arena connect``: a local player against an agent
+the server hosts (:mod:`arena.remote_play`).
 
 Every failure is one line on standard error. Exit status of ``submit``: 0 when the revision
 passed its validation (or was uploaded, with ``--no-wait``), 1 when its build or validation
@@ -127,6 +128,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="a duel on this machine, as the arena runs it (same options as python -m run_duel)",
     )
     commands.add_parser(
+        "connect",
+        add_help=False,
+        help="play your player, on this machine, against an agent hosted by the arena; or time "
+        "round trips with --ping (arena connect --help)",
+    )
+    commands.add_parser(
         "rerun",
         add_help=False,
         help="play a duel of the server again here, with its seeds, and say whether every move "
@@ -147,6 +154,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         from arena.rerun import main as rerun
 
         return rerun(argv[1:], out)
+    if argv[:1] == ["connect"]:
+        from arena.remote_play import main as connect
+
+        return connect(argv[1:], out)
     args = parse_args(argv)
     out = out or sys.stdout
     try:

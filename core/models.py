@@ -456,7 +456,9 @@ class TournamentDuel(models.Model):
 
 
 class HumanMatch(models.Model):
-    """A match a human plays in the browser against a revision, recorded move by move.
+    """A match a human plays against a revision, recorded move by move: in the browser, or
+    through the API with a program of their own (``client``, a remote match; unranked as every
+    human match).
 
     Played by :mod:`duel_runner.human_matches` (claimed and kept alive as :mod:`core.work`
     says); created, fed and read by the website (web/play). Its table is the one web/play
@@ -484,11 +486,23 @@ class HumanMatch(models.Model):
         (ARENA_ERROR, "arena error"),
     ]
 
+    # Who played the human's side: a person at the match page, or a program of the user's
+    # through the API (``arena connect``): the same match, told apart in the data set.
+    BROWSER = "browser"
+    REMOTE = "remote"
+    CLIENTS = [(BROWSER, "browser"), (REMOTE, "remote client")]
+
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="human_matches")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="human_matches"
     )
     human_first = models.BooleanField(help_text="the human made the first move")
+    client = models.CharField(
+        max_length=10,
+        choices=CLIENTS,
+        default=BROWSER,
+        help_text="who played the human's side: the match page or a remote client (the API)",
+    )
     rules_version = models.PositiveIntegerField(default=1)
     state = models.CharField(max_length=20, choices=STATES, default=WAITING)
     result = models.CharField(max_length=20, choices=RESULTS, blank=True)

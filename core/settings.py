@@ -381,6 +381,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DuelStateEnum": "core.models.Duel.STATES",
         "TournamentStateEnum": "core.models.Tournament.STATES",
+        "RemoteSideEnum": "web.api.serializers.REMOTE_SIDES",  # a remote match's two sides
     },
 }
 # Moves one API token may ask for per minute (each one starts the agent in its sandbox).

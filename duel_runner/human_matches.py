@@ -94,6 +94,16 @@ def play_human_match(match_id: int, wait_for_message: inbox.WaitForMessage) -> N
     )
     if match is None:
         return
+    try:
+        _hold(match, wait_for_message)
+    finally:
+        if match.client == HumanMatch.REMOTE:
+            inbox.tell(match_id, {"over": True})  # recorded (or no longer ours): wake its client
+
+
+def _hold(match: HumanMatch, wait_for_message: inbox.WaitForMessage) -> None:
+    """Play the claimed match in the agent's sandbox and record how it ended."""
+    match_id = match.pk
     final: dict[str, Any]
     try:
         with contextlib.ExitStack() as stack:
@@ -127,7 +137,16 @@ def _play(
     states: list[list[float]] = [game.state()]
     actions: list[int] = []
     rewards: list[float] = []
-    _save_progress(match, states, actions, rewards)  # the page shows the board: ready
+    client_side = 0 if match.human_first else 1
+    remote = match.client == HumanMatch.REMOTE
+
+    def save() -> None:
+        _save_progress(match, states, actions, rewards)
+        if remote:  # its client waits for this news rather than polling the row
+            client_next = not game.done and game.to_move == client_side
+            inbox.tell(match.pk, {"ply": len(actions), "client_next": client_next})
+
+    save()  # the page shows the board: ready
 
     def receive(timeout: float) -> object:
         message = wait_for_message(timeout)
@@ -144,7 +163,7 @@ def _play(
         # The game's own reward (a float), as the record always held it.
         rewards.append(float(event["reward"]))
         states.append(event["state"])
-        _save_progress(match, states, actions, rewards)
+        save()
 
     human = HumanPlayer(receive, settings.ARENA_PLAY_IDLE_TIMEOUT)
     record = play_match(

@@ -239,11 +239,7 @@ class HostedOpponent:
         self._finish()
         remote_match = self._remote_match
         if remote_match is None:
-            # The remote-agent client (stdlib only), written beside this package; the ignore
-            # only matters on a checkout that does not have it yet.
-            from arena.connect import (  # type: ignore[import-not-found, unused-ignore]
-                RemoteMatch,
-            )
+            from arena.connect import RemoteMatch  # the remote-agent client, stdlib only
 
             remote_match = RemoteMatch
         self._mirror = environments.new_game(game)

@@ -804,3 +804,43 @@ def test_live_duels_human_matches_the_api_and_the_cli_work_in_the_stack(stack):
     )  # fmt: skip
     assert submitted.returncode == 0, submitted.stdout + submitted.stderr
     assert "e2e-cli" in submitted.stdout
+
+
+def test_a_remote_client_plays_a_hosted_agent_through_nginx(stack):
+    """Issue 13's remote agents in the stack: `arena connect` on this machine plays a local
+    player against e2e-random, held in its sandbox by the worker's play queue, every move a
+    request through nginx over HTTPS on one keep-alive connection; the matches land in the
+    owner's data set as remote ones. After the test above (grace and e2e-random exist)."""
+    token = stack.shell(
+        "import json\nfrom core.models import ApiToken, User\n"
+        "print(json.dumps(ApiToken.create_for(User.objects.get(username='grace'))))"
+    )
+    server = f"https://127.0.0.1:{stack.https_port}"
+    certificate = str(stack.folder / "letsencrypt" / "live" / DOMAIN / "fullchain.pem")
+
+    def arena_connect(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "arena", "connect", *args, "--server", server,
+             "--token", token],
+            capture_output=True, text=True, timeout=600, cwd=ROOT,
+            env={**os.environ, "SSL_CERT_FILE": certificate},
+        )  # fmt: skip
+
+    played = arena_connect(
+        "--game", "tic-tac-toe", "--against", "e2e-random@1",
+        "--player", str(EXAMPLE_PLAYERS / "dummy"), "--matches", "2",
+    )  # fmt: skip
+    assert played.returncode == 0, played.stdout + played.stderr
+    assert played.stdout.splitlines()[-1].startswith("2 matches against e2e-random: W-D-L ")
+    recorded = stack.shell(
+        "import json\nfrom core.models import HumanMatch\n"
+        "print(json.dumps(list(HumanMatch.objects.filter(client='remote')"
+        ".order_by('pk').values_list('state', 'human_first'))))"
+    )
+    assert recorded == [["FINISHED", True], ["FINISHED", False]]
+
+    pinged = arena_connect("--ping", "--count", "5")
+    assert pinged.returncode == 0, pinged.stderr
+    assert re.match(
+        r"round trip to .* over 5 calls: min [\d.]+ ms, median [\d.]+ ms, max", pinged.stdout
+    )

@@ -608,3 +608,81 @@ class ChallengeSerializer(DuelSerializer):
 
     def get_api_url(self, duel: Duel) -> str:
         return self.context["request"].build_absolute_uri(reverse("api-challenge", args=[duel.pk]))
+
+
+# --- Remote matches (arena connect): a local player against a hosted agent ---------------------
+
+REMOTE_SIDES = ["client", "agent"]  # who moves first, whose turn it is
+REMOTE_WAIT_HELP = (
+    "seconds this request may wait for the agent's reply (at most 25; default 25): past it "
+    "the answer is 202 and you ask again with GET ...?after=<ply>&wait=<s>"
+)
+
+
+class RemoteConnectSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="which revision; default: the latest valid one"
+    )
+    first = serializers.ChoiceField(
+        choices=REMOTE_SIDES, default="client", help_text="who makes the first move"
+    )
+    wait = serializers.FloatField(
+        required=False, min_value=0, max_value=600, help_text=REMOTE_WAIT_HELP
+    )
+
+
+class RemoteMoveSerializer(serializers.Serializer):
+    ply = serializers.IntegerField(
+        min_value=0, help_text="the number of moves played before this one (the answer's ply)"
+    )
+    action = serializers.IntegerField(help_text="one of the answer's valid_actions")
+    wait = serializers.FloatField(
+        required=False, min_value=0, max_value=600, help_text=REMOTE_WAIT_HELP
+    )
+
+
+class RemoteMatchSerializer(serializers.Serializer):
+    """A remote match from the client's side (web.play.remote.status)."""
+
+    id = serializers.IntegerField()
+    url = serializers.URLField(help_text="the match's address: GET it, POST moves/ and leave/")
+    game = serializers.SlugField()
+    competitor = serializers.CharField()
+    version = serializers.IntegerField()
+    first = serializers.ChoiceField(choices=REMOTE_SIDES)
+    match_state = serializers.ChoiceField(
+        choices=["WAITING", "RUNNING", "FINISHED", "ABANDONED"],
+        help_text="WAITING: the agent's sandbox is starting; ABANDONED: the client left or made "
+        "no move within the idle timeout",
+    )
+    ply = serializers.IntegerField(help_text="moves played so far (send it with your move)")
+    turn = serializers.ChoiceField(
+        choices=REMOTE_SIDES, allow_null=True, help_text="null once the match is over"
+    )
+    state = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="the game's state after the last move, in the game's encoding (as the "
+        "harness gives it to player.start/step)",
+    )
+    valid_actions = serializers.ListField(
+        child=serializers.IntegerField(), help_text="your legal actions when it is your turn"
+    )
+    actions = serializers.ListField(child=serializers.IntegerField(), help_text="every move")
+    agent_actions = serializers.ListField(child=serializers.IntegerField())
+    rewards = serializers.ListField(
+        child=serializers.FloatField(), help_text="the game's reward of each move, to its mover"
+    )
+    done = serializers.BooleanField()
+    result = serializers.ChoiceField(
+        choices=["HUMAN_WIN", "AGENT_WIN", "DRAW", "AGENT_ERROR", "ARENA_ERROR"],
+        allow_null=True,
+        help_text="from the client's side (HUMAN_WIN: the client won); null while playing "
+        "and for an abandoned match",
+    )
+    client_score = serializers.FloatField(help_text="the client's score, as a duel scores a match")
+    error = serializers.CharField(allow_null=True)
+
+
+class PongSerializer(serializers.Serializer):
+    pong = serializers.BooleanField()

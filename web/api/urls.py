@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from web.api import views
+from web.api import remote, views
 from web.api.errors import not_found
 
 _competitor = "games/<slug:slug>/competitors/<slug:name>/"
@@ -48,6 +48,19 @@ urlpatterns = [
     ),
     path(f"{_competitor}move/", views.MoveView.as_view(), name="api-move"),
     path("moves/<uuid:move_id>/", views.MoveStatusView.as_view(), name="api-move-status"),
+    path(f"{_competitor}connect/", remote.connect, name="api-remote-connect"),
+    path("remote-matches/<int:pk>/", remote.match_state, name="api-remote-match"),
+    path(
+        "remote-matches/<int:pk>/moves/",
+        remote.move,
+        name="api-remote-move",
+    ),
+    path(
+        "remote-matches/<int:pk>/leave/",
+        remote.leave,
+        name="api-remote-leave",
+    ),
+    path("ping/", remote.ping, name="api-ping"),
     path("games/<slug:slug>/tournaments/", views.TournamentList.as_view(), name="api-tournaments"),
     path(
         "games/<slug:slug>/tournaments/<int:edition>/",

@@ -46,9 +46,14 @@ def active_matches() -> int:
     return HumanMatch.objects.filter(state__in=HumanMatch.ACTIVE_STATES).count()
 
 
-def start_match(user: User, revision: Revision, human_first: bool) -> HumanMatch:
+def start_match(
+    user: User, revision: Revision, human_first: bool, client: str = HumanMatch.BROWSER
+) -> HumanMatch:
     """A new human match, its agent starting; :class:`PlayingAlready` when the user has their
-    share of places, :class:`ArenaFull` when the arena's cap is reached."""
+    share of places, :class:`ArenaFull` when the arena's cap is reached.
+
+    A remote match (``client``: a program through the API) takes a place as a match in the
+    browser does: both hold a sandbox of the same workers, so one cap counts them all."""
     abandon_silent_matches()
     with transaction.atomic():
         # Locking the games serialises match creation, so two requests cannot both take
@@ -63,6 +68,7 @@ def start_match(user: User, revision: Revision, human_first: bool) -> HumanMatch
             revision=revision,
             user=user,
             human_first=human_first,
+            client=client,
             rules_version=revision.competitor.environment.rules_version,
         )
         backends.start(match.pk)
@@ -79,6 +85,7 @@ def match_record(match: HumanMatch) -> dict:
         "competitor": revision.competitor.name,
         "revision": revision.version,
         "human": match.user.username,
+        "client": match.client,  # "browser", or "remote": a program through the API
         "first_player": "HUMAN" if match.human_first else "AGENT",
         "state": match.state,
         "result": match.result or None,
