@@ -141,10 +141,18 @@ def _play(
     remote = match.client == HumanMatch.REMOTE
 
     def save() -> None:
+        client_next = not game.done and game.to_move == client_side
+        if remote and not client_next and not game.done:
+            # Nobody watches a remote match's page: its row is saved when the client is to
+            # move or the match is over, one write per pair of moves on a move's round trip.
+            return
         _save_progress(match, states, actions, rewards)
-        if remote:  # its client waits for this news rather than polling the row
-            client_next = not game.done and game.to_move == client_side
-            inbox.tell(match.pk, {"ply": len(actions), "client_next": client_next})
+        if remote and client_next:
+            # Its client waits for this news rather than polling the row, and the news holds
+            # what the client's answer shows (the end is told once recorded: play_human_match).
+            # Copies: in the embedded mode the news is this very object, in another thread.
+            news = {"ply": len(actions), "client_next": True, "actions": list(actions)}
+            inbox.tell(match.pk, {**news, "rewards": list(rewards), "state": states[-1]})
 
     save()  # the page shows the board: ready
 

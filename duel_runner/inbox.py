@@ -12,11 +12,12 @@ duplicate click is recognised), and ``{"leave": true}``.
   (:func:`duel_runner.human_matches.start`), fed by a queue of this process.
 
 The outbox goes the other way, for remote matches only (``arena connect``: the page polls
-its match instead): the holder :func:`tell` s ``{"ply": n, "client_next": bool}`` after
-saving the n-th move (0: the start position is saved, the sandbox is up) and ``{"over":
-true}`` once the match is recorded; the API's move request, having sent the client's move,
-:func:`wait_for_news` until the agent's reply is saved, so it answers at once without polling
-the database. News only wakes a waiter: the row stays the one truth the answer is read from.
+its match instead): the holder :func:`tell` s ``{"ply": n, "client_next": true, "actions":
+..., "rewards": ..., "state": ...}`` once the n-th move is saved and the client is to move
+(n = 0: the sandbox is up), and ``{"over": true}`` once the match is recorded; the API's move
+request, having sent the client's move, :func:`wait_for_news` until the agent's reply is
+saved, and answers from the news itself: no polling, no read of the row (the end alone is read
+from the row, which holds its result).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ def asgi_server(transactional_db, redis_broker) -> Iterator[str]:
     from django.db import connections
 
     from core.asgi import application
+    from web.api import remote
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -45,6 +46,7 @@ def asgi_server(transactional_db, redis_broker) -> Iterator[str]:
         # The streams' queries ran in asgiref's shared thread: close its connection, so the
         # test database can be emptied and dropped.
         outside_any_event_loop(lambda: asyncio.run(sync_to_async(connections.close_all)()))
+        remote.close_pool_connections()  # the remote API's threads keep theirs (web.api.remote)
 
 
 def parse(text: str) -> list[dict[str, str]]:

@@ -10,6 +10,8 @@ import json
 import pytest
 
 from arena.connect import RemoteMatch
+from arena.training.opponents import HostedOpponent
+from arena.training.single import ArenaEnv
 from core.models import ApiToken, HumanMatch
 from tests.cli.test_submit_cli import arena
 from tests.conftest import EXAMPLE_PLAYERS, wait_for
@@ -49,6 +51,26 @@ def test_a_local_player_plays_a_hosted_agent_and_a_dropped_client_forfeits(
     assert all(r["result"] in ("HUMAN_WIN", "AGENT_WIN", "DRAW") for r in records)
     for record in records:
         wait_for(lambda r=record: wait_for_container_gone(docker_client, r["id"]), 30)
+
+    # The Gymnasium environment against the same hosted agent (arena.training's HostedOpponent):
+    # each episode is a remote match, and its end is the one the server recorded.
+    env = ArenaEnv("connect-four", HostedOpponent(live_server.url, token, "minimax"))
+    try:
+        for episode in range(2):
+            _, info = env.reset(options={"agent_first": episode == 0})
+            total, done, ours = 0.0, False, []
+            while not done:
+                ours.append(int(info["action_mask"].nonzero()[0][0]))  # the first valid column
+                _, reward, done, _, info = env.step(ours[-1])
+                total += float(reward)
+            assert "opponent_error" not in info and "invalid_action" not in info, info
+            record = HumanMatch.objects.filter(client=HumanMatch.REMOTE).order_by("-pk").first()
+            assert record.human_first == info["agent_first"] == (episode == 0)
+            assert record.actions[1 - info["agent_first"] :: 2] == ours, record.actions
+            expected = {"HUMAN_WIN": 1.0, "AGENT_WIN": -1.0, "DRAW": 0.0}[record.result]
+            assert total == expected, (total, record.result)
+    finally:
+        env.close()
 
     # A client that opens a match and goes silent forfeits after the idle timeout, and the
     # agent's sandbox is freed.

@@ -17,7 +17,7 @@ from core.models import ApiToken, HumanMatch
 from duel_runner import human_matches, inbox
 from run_duel import InProcessPlayer
 from tests.api.conftest import ApiClient
-from tests.conftest import EXAMPLE_PLAYERS, wait_for
+from tests.conftest import EXAMPLE_PLAYERS, outside_any_event_loop, wait_for
 from tests.platform import factories
 from web.play import backends, services
 
@@ -38,6 +38,15 @@ class FirstFree:
 class Agent(InProcessPlayer):
     def open(self):
         pass
+
+
+class RemoteClient(ApiClient):
+    """The API's test client for the remote views, which are asynchronous: the test client
+    runs them with async_to_sync, which the session's browser (an event loop in this thread,
+    once a browser test ran) forbids here."""
+
+    def request(self, **request):
+        return outside_any_event_loop(lambda: ApiClient.request(self, **request))
 
 
 @pytest.fixture
@@ -78,7 +87,7 @@ def _move(client, match_id, ply, action):
 
 def test_a_move_is_answered_with_the_agents_reply_and_the_match_is_in_the_data_set(revision):
     player = factories.user("remote-player")
-    client = ApiClient(ApiToken.create_for(player))
+    client = RemoteClient(ApiToken.create_for(player))
     opened = _connect(client)
     assert opened.status_code == 201, opened.json()
     match = opened.json()
@@ -97,7 +106,7 @@ def test_a_move_is_answered_with_the_agents_reply_and_the_match_is_in_the_data_s
     illegal = _move(client, pk, 2, 0)
     assert illegal.status_code == 400 and "not valid" in illegal.json()["error"]
     # Someone else's match is nobody's business.
-    assert _move(ApiClient(ApiToken.create_for(factories.user())), pk, 2, 2).status_code == 404
+    assert _move(RemoteClient(ApiToken.create_for(factories.user())), pk, 2, 2).status_code == 404
 
     _move(client, pk, 2, 2)  # the agent takes 1
     won = _move(client, pk, 4, 6).json()  # the diagonal 2-4-6
@@ -119,7 +128,7 @@ def test_a_move_is_answered_with_the_agents_reply_and_the_match_is_in_the_data_s
 def test_remote_matches_take_the_places_of_human_matches(revision, settings):
     settings.ARENA_PLAY_MAX_MATCHES = 2
     settings.ARENA_PLAY_MATCHES_PER_USER = 1
-    first, second, third = (ApiClient(ApiToken.create_for(factories.user())) for _ in range(3))
+    first, second, third = (RemoteClient(ApiToken.create_for(factories.user())) for _ in range(3))
     opened = _connect(first, first="agent")
     assert opened.status_code == 201 and opened.json()["agent_actions"] == [0]
     again = _connect(first)

@@ -4,10 +4,11 @@ of the user's, played through these endpoints. The rules of the match are web/pl
 These views are asynchronous, unlike the rest of the API, because a move's round trip is
 what a remote player feels, every move: served by the ASGI server, a request waiting for the
 agent's reply is a coroutine on the match's news (:mod:`duel_runner.inbox`), not a held
-thread, and its few queries run on the event loop's pool of threads, whose database
-connections last (a synchronous view runs in a thread of its own request, which opens a new
-connection each time: ~8 ms of a loaded machine's round trip, bench/bench_connect.py). Under
-a WSGI server (the tests' live server, ``runserver``) they run in the request's own thread.
+thread, and its few queries run on a small pool of threads of this module, each keeping its
+database connection (a synchronous view runs in a thread of its own request, which opens a
+new connection each time: about half of a move's round trip, bench/bench_connect.py). core.asgi
+serves them without the site's middleware. Under a WSGI server (the tests' live server,
+``runserver``) they run in the request's own thread.
 
 They are documented in the API's schema by the DRF classes at the end (never served), and
 answer errors as the rest of the API does (web.api.errors): ``{"error": "..."}``.
@@ -15,15 +16,18 @@ answer errors as the rest of the API does (web.api.errors): ``{"error": "..."}``
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -94,7 +98,8 @@ class _Request:
     async def run(self, function: Callable[..., Any], *args: Any) -> Any:
         if not self.asgi:
             return await sync_to_async(function)(*args)  # the request's own thread
-        return await sync_to_async(_fresh(function), thread_sensitive=False)(*args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(POOL, functools.partial(_fresh(function), *args))
 
     async def news(self, match_id: int, timeout: float) -> dict[str, Any] | None:
         if self.asgi and not backends.embedded():
@@ -105,16 +110,46 @@ class _Request:
         )
 
 
+# The threads that run these views' queries under ASGI. Each keeps its database connection
+# from one request to the next (the site's requests close theirs at their end, core.asgi,
+# since their threads end with them): a new PostgreSQL connection per query would cost more
+# than the rest of a move's round trip. A plain executor, not asgiref's: its threads keep their
+# own context, so Django's connection stays with the thread, not with one request.
+POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="remote-api")
+POOL_CONNECTION_AGE = 300.0  # seconds a pool thread's connection serves before a new one
+_kept: set[Any] = set()  # the pool threads' connections, for close_pool_connections
+
+
 def _fresh(function: Callable[..., Any]) -> Callable[..., Any]:
     """Run in a pool thread whose connection outlives the request: checked as Django checks a
-    request's (closed when broken or older than CONN_MAX_AGE) before each use."""
+    request's (closed when broken or too old) before each use, kept afterwards."""
 
     @functools.wraps(function)
     def run(*args: Any) -> Any:
         close_old_connections()
-        return function(*args)
+        try:
+            return function(*args)
+        finally:
+            now = time.monotonic()
+            for connection in connections.all(initialized_only=True):
+                # A connection opened just now is due at once (CONN_MAX_AGE 0): give it time.
+                if connection.close_at is not None and connection.close_at <= now:
+                    connection.close_at = now + POOL_CONNECTION_AGE
+                _kept.add(connection)
 
     return run
+
+
+def close_pool_connections() -> None:
+    """Close the pool threads' connections: for a server stopped inside a process that goes
+    on (the tests'); a process that ends closes them anyway."""
+    for connection in list(_kept):
+        connection.inc_thread_sharing()  # closed from this thread, not the pool's
+        try:
+            connection.close()
+        finally:
+            connection.dec_thread_sharing()
+    _kept.clear()
 
 
 def _endpoint(method: str) -> Callable[..., Any]:

@@ -76,11 +76,24 @@ async def wait_for_turn(
             await run(match.refresh_from_db, None, FIELDS)
             return settled(match, after_ply)
         if told.get("over") or (told["ply"] > after_ply and told["client_next"]):
-            await run(match.refresh_from_db, None, FIELDS)
+            if not take_news(match, told):
+                await run(match.refresh_from_db, None, FIELDS)
             if settled(match, after_ply):
                 return True
-        # Else older news (of a move already answered), or of the client's own move: the
-        # agent's reply is yet to come.
+        # Else older news (of a move already answered): the agent's reply is yet to come.
+
+
+def take_news(match: HumanMatch, told: dict[str, Any]) -> bool:
+    """The match as the holder's news of the client's turn says it stands, without reading
+    the row (saved before the news was sent); False for news that does not say (the end).
+
+    Only what the answers read is set, the last state alone among the states: the match is
+    answered, never saved."""
+    if "actions" not in told:
+        return False
+    match.state = HumanMatch.RUNNING
+    match.actions, match.rewards, match.states = told["actions"], told["rewards"], [told["state"]]
+    return True
 
 
 async def wait_for_end(
