@@ -282,7 +282,9 @@ def test_the_entrypoint_refuses_to_start_a_misconfigured_container(stack):
 
 def test_web_and_worker_are_healthy_and_the_worker_dropped_root(stack):
     assert health(stack.container("web")) == "healthy", stack.logs("web")
-    for service, queue in (("worker", "arena,moves"), ("play", "play")):
+    # The worker takes its queues in this order (strict priority: someone waits for a move,
+    # tournaments come before challenges).
+    for service, queue in (("worker", "moves,arena,challenges"), ("play", "play")):
         container = stack.container(service)
         assert health(container) == "healthy", stack.logs(service)
         pid = run(["docker", "inspect", "-f", "{{.State.Pid}}", container]).stdout.strip()
