@@ -25,16 +25,17 @@ from typing import Any, TextIO
 
 from arena import results
 from arena.client import (
+    DEFAULT_SERVER,
     SERVER_FAILURE,
     ApiError,
     ArenaClient,
     CliError,
-    env_or,
+    name_and_version,
     quote,
+    server_and_token,
     submission_bytes,
 )
 
-DEFAULT_SERVER = "http://127.0.0.1:8000"
 REJECTED = 1
 LOG_TAIL_LINES = 30
 # How long a valid revision waits for the edition that ranks it, and how long for that edition
@@ -185,13 +186,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
 
 
 def submit(args: argparse.Namespace, out: TextIO) -> int:
-    server = env_or(args.server, "ARENA_SERVER", DEFAULT_SERVER)
-    token = env_or(args.token, "ARENA_TOKEN")
-    if not token:
-        raise CliError(
-            f"no API token: create one on {server.rstrip('/')}/account/api-token/ and pass it "
-            "with --token or ARENA_TOKEN"
-        )
+    server, token = server_and_token(args.server, args.token)
     filename, content = submission_bytes(args.folder)
     client = ArenaClient(server, token)
     me = client.get("/api/v1/me/")
@@ -382,24 +377,10 @@ def _show_leaderboard(leaderboard: list[dict[str, Any]], out: TextIO) -> None:
 # --- arena challenge ------------------------------------------------------------------------
 
 
-def _name_and_version(given: str, option: str) -> tuple[str, int | None]:
-    """``name`` or ``name@version``."""
-    name, at, version = given.partition("@")
-    if not name or (at and not version.isdigit()):
-        raise CliError(f"{option} {given!r}: give a competitor's name, or name@version (bot@3)")
-    return name, int(version) if at else None
-
-
 def challenge(args: argparse.Namespace, out: TextIO) -> int:
-    server = env_or(args.server, "ARENA_SERVER", DEFAULT_SERVER)
-    token = env_or(args.token, "ARENA_TOKEN")
-    if not token:
-        raise CliError(
-            f"no API token: create one on {server.rstrip('/')}/account/api-token/ and pass it "
-            "with --token or ARENA_TOKEN"
-        )
-    mine, version = _name_and_version(args.competitor, "--competitor")
-    theirs, their_version = _name_and_version(args.against, "--against")
+    server, token = server_and_token(args.server, args.token)
+    mine, version = name_and_version(args.competitor, "--competitor")
+    theirs, their_version = name_and_version(args.against, "--against")
     wanted: dict[str, Any] = {"game": args.game, "competitor": mine, "opponent": theirs}
     if version is not None:
         wanted["version"] = version

@@ -15,6 +15,7 @@ from urllib import error, parse, request
 SKIPPED_FOLDERS = {"__pycache__", ".git", ".hg", ".svn", ".venv", ".mypy_cache", ".pytest_cache"}
 
 BAD_INPUT, SERVER_FAILURE = 2, 3
+DEFAULT_SERVER = "http://127.0.0.1:8000"  # `make demo`'s site
 
 
 class CliError(Exception):
@@ -149,3 +150,24 @@ def quote(name: str) -> str:
 
 def env_or(value: str | None, name: str, default: str = "") -> str:
     return value or os.environ.get(name, "") or default
+
+
+def server_and_token(server: str | None, token: str | None) -> tuple[str, str]:
+    """The server (the option, else ARENA_SERVER, else :data:`DEFAULT_SERVER`) and the API
+    token (the option, else ARENA_TOKEN) of a command that needs one: CliError without it."""
+    server = env_or(server, "ARENA_SERVER", DEFAULT_SERVER)
+    token = env_or(token, "ARENA_TOKEN")
+    if not token:
+        raise CliError(
+            f"no API token: create one on {server.rstrip('/')}/account/api-token/ and pass it "
+            "with --token or ARENA_TOKEN"
+        )
+    return server, token
+
+
+def name_and_version(given: str, option: str) -> tuple[str, int | None]:
+    """``name`` or ``name@version``: a competitor and its version (None: its latest valid)."""
+    name, at, version = given.partition("@")
+    if not name or (at and not version.isdigit()):
+        raise CliError(f"{option} {given!r}: give a competitor's name, or name@version (bot@3)")
+    return name, int(version) if at else None

@@ -26,10 +26,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from arena import results
-from arena.client import SERVER_FAILURE, CliError, env_or
+from arena.client import (
+    DEFAULT_SERVER,
+    SERVER_FAILURE,
+    CliError,
+    name_and_version,
+    server_and_token,
+)
 from arena.connect import RemoteMatch, ping
 
-DEFAULT_SERVER = "http://127.0.0.1:8000"  # as arena submit's
 PLAYER_FAILED = 1
 YOUR_PLAYER = "your player"
 FIRSTS = ("client", "agent", "alternate")
@@ -78,13 +83,7 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
     args = parse_args(argv)
     out = out or sys.stdout
     try:
-        server = env_or(args.server, "ARENA_SERVER", DEFAULT_SERVER)
-        token = env_or(args.token, "ARENA_TOKEN")
-        if not token:
-            raise CliError(
-                f"no API token: create one on {server.rstrip('/')}/account/api-token/ and pass "
-                "it with --token or ARENA_TOKEN"
-            )
+        server, token = server_and_token(args.server, args.token)
         if args.ping:
             return _ping(server, token, args.count, out)
         return _play(server, token, args, out)
@@ -117,14 +116,6 @@ def _ping(server: str, token: str, count: int, out: TextIO) -> int:
     return 0
 
 
-def against(text: str) -> tuple[str, int | None]:
-    """``minimax`` or ``minimax@2``: the competitor and its version (None: its latest valid)."""
-    name, _, version = text.partition("@")
-    if not name or (version and not version.isdigit()):
-        raise CliError(f"--against {text}: give a competitor, or competitor@version (minimax@2)")
-    return name, int(version) if version else None
-
-
 def _play(server: str, token: str, args: argparse.Namespace, out: TextIO) -> int:
     if not (args.game and args.against and args.player):
         raise CliError("give --game, --against and --player (or --ping)")
@@ -142,7 +133,7 @@ def _play(server: str, token: str, args: argparse.Namespace, out: TextIO) -> int
         )
     if not (args.player / "player.py").is_file():
         raise CliError(f"{args.player} holds no player.py: give your player's folder")
-    competitor, version = against(args.against)
+    competitor, version = name_and_version(args.against, "--against")
     overrides = {
         key: value
         for key, value in (

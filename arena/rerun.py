@@ -28,7 +28,14 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import environments
-from arena.client import SERVER_FAILURE, ApiError, ArenaClient, CliError, env_or
+from arena.client import (
+    DEFAULT_SERVER,
+    SERVER_FAILURE,
+    ApiError,
+    ArenaClient,
+    CliError,
+    env_or,
+)
 from arena.devkit import BadInput, ProgressBar, default_sandbox, player_spec
 from builder.image import BuildSettings
 from run_duel.divergence import Divergence, first_divergence
@@ -40,7 +47,6 @@ from run_duel.sandbox import Limits, SandboxedPlayer
 from run_duel.sandboxes import SANDBOXES, open_player
 from run_duel.seeds import is_seed, match_seed, player_seed
 
-DEFAULT_SERVER = "http://127.0.0.1:8000"  # as arena submit's
 DIVERGED = 1
 # A duel's address on the site or in the API: .../duels/42/ or .../api/v1/duels/42/.
 _DUEL_PATH = re.compile(r"^(?P<prefix>.*?)/(?:api/v1/)?duels/(?P<id>\d+)(?:/.*)?$")

@@ -338,18 +338,12 @@ def requeue_stuck_work(stale_after: float | None = None) -> dict[str, int]:
                 worker="",
                 heartbeat=timezone.now(),
             )
-            # A challenge goes back to its own queue.
-            challenges = (
-                set(
-                    Duel.objects.filter(pk__in=ids, kind=Duel.CHALLENGE).values_list(
-                        "pk", flat=True
-                    )
-                )
-                if work is DUELS
-                else set()
-            )
-            for pk in ids:
-                send(work.task, pk, **({"queue": CHALLENGES_QUEUE} if pk in challenges else {}))
+            if work is DUELS:  # each to its queue: a challenge to its own (duel_options)
+                for duel in Duel.objects.filter(pk__in=ids).only("pk", "kind"):
+                    send(work.task, duel.pk, **duel_options(duel))
+            else:
+                for pk in ids:
+                    send(work.task, pk)
         counts[work.name] = len(ids)
         counts[f"{work.name} given up"] = len(spent)
         taken_back = sum(1 for _, state, _ in rows if state == work.running)
